@@ -1,0 +1,37 @@
+# The two commands a fresh machine needs: `make demo` and `make test`. Both set everything up.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+OUT    ?= demo-output
+
+.PHONY: test demo bench lint clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+# Re-install whenever pyproject.toml changes.
+$(VENV)/.test-deps: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e ".[test]"
+	touch $@
+
+$(VENV)/.bench-deps: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e ".[test,bench]"
+	touch $@
+
+test: $(VENV)/.test-deps
+	$(PY) -m ruff check .
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} MPLBACKEND=Agg $(PY) -m pytest -n auto \
+		--nbmake --nbmake-timeout=300 tests notebooks
+
+demo: $(VENV)/.test-deps
+	MPLBACKEND=Agg $(PY) -m nn.demo --out $(OUT)
+
+bench: $(VENV)/.bench-deps
+	$(PY) -m benchmarks.run
+
+lint: $(VENV)/.test-deps
+	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

@@ -1,0 +1,62 @@
+"""Every differentiable operation, one family per file, each forward beside its gradient rule.
+
+The registry of all gates is ``autograd.graph.GATES``; importing this package fills it.
+"""
+
+from .elementwise import (
+    abs,
+    add,
+    cast,
+    clip,
+    clone,
+    div,
+    exp,
+    leaky_relu,
+    log,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    pow,
+    relu,
+    sigmoid,
+    softplus,
+    sqrt,
+    sub,
+    tanh,
+    where,
+)
+from .linalg import dot, matmul
+from .neural import embedding, log_softmax, softmax
+from .reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from .shape import (
+    broadcast_to,
+    cat,
+    chunk,
+    concatenate,
+    expand,
+    flatten,
+    flip,
+    getitem,
+    pad,
+    permute,
+    repeat_interleave,
+    reshape,
+    scatter_add,
+    split,
+    squeeze,
+    stack,
+    swapaxes,
+    tile,
+    transpose,
+    unsqueeze,
+)
+
+__all__ = [
+    "abs", "add", "argmax", "argmin", "broadcast_to", "cast", "cat", "chunk", "clip", "clone",
+    "concatenate", "div", "dot", "embedding", "exp", "expand", "flatten", "flip", "getitem",
+    "leaky_relu", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min",
+    "minimum", "mul", "neg", "pad", "permute", "pow", "relu", "repeat_interleave", "reshape",
+    "scatter_add", "sigmoid", "softmax", "softplus", "split", "sqrt", "squeeze", "stack", "std",
+    "sub", "sum", "swapaxes", "tanh", "tile", "transpose", "unsqueeze", "var", "where",
+]  # fmt: skip

@@ -1,0 +1,59 @@
+"""Shared plumbing for gate functions: operand conversion and recording."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..graph import Gate, Node, _state
+from ..tensor import Tensor, _as_array
+
+
+def operand(x: Any, like: Tensor | None = None) -> Tensor:
+    """A constant operand as a Tensor. Python numbers and 0-d values adopt the floating dtype of
+    the tensor they meet (``x * 2.0`` stays float32); arrays keep their own dtype."""
+    if isinstance(x, Tensor):
+        return x
+    if (
+        like is not None
+        and like.data.dtype.kind == "f"
+        and np.ndim(x) == 0
+        and not isinstance(x, bool)
+    ):
+        return Tensor(np.asarray(x, dtype=like.data.dtype))
+    return Tensor(_as_array(x))
+
+
+def pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
+    if type(a) is not Tensor:
+        a = operand(a, b if isinstance(b, Tensor) else None)
+    if type(b) is not Tensor:
+        b = operand(b, a)
+    return a, b
+
+
+def record(
+    gate: Gate, data: np.ndarray, inputs: tuple, saved: Any = None, attrs: Any = None
+) -> Tensor:
+    """Wrap ``data`` as the output of ``gate``, recording a node when some input requires grad."""
+    if _state.enabled:
+        for t in inputs:
+            if t.requires_grad:
+                return Tensor(data, None, True, Node(gate, inputs, saved, attrs))
+    return Tensor(data)
+
+
+def normalize_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
+    """Axis argument (None, int or tuple) as a sorted tuple of non-negative ints."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -max(ndim, 1) <= a < max(ndim, 1):
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimensions")
+        out.append(int(a) % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis in {axis}")
+    return tuple(sorted(out))

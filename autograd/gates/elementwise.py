@@ -1,0 +1,344 @@
+"""Elementwise gates: arithmetic, activations, maximum/minimum, clip and where.
+
+Each gate: its forward (with the math as a trailing comment) and, right below, its gradient rule.
+Rules return gradients in the broadcast shape; the engine sums them back to each input's shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..graph import Node, _state, gate
+from ..tensor import Tensor
+from ._common import operand, pair, record
+
+# --- shared helpers ----------------------------------------------------------------------------
+
+
+def _binary(g: Any, kernel: Any, a: Any, b: Any) -> Tensor:
+    if type(a) is not Tensor or type(b) is not Tensor:
+        a, b = pair(a, b)
+    try:
+        out = kernel(a.data, b.data)
+    except ValueError:
+        raise ValueError(
+            f"{g.name}: shapes {a.shape} and {b.shape} cannot be broadcast together"
+        ) from None
+    if _state.enabled and (a.requires_grad or b.requires_grad):
+        return Tensor(out, None, True, Node(g, (a, b), None, None))
+    return Tensor(out)
+
+
+def _unary(g: Any, out: np.ndarray, x: Tensor, saved: Any = None) -> Tensor:
+    if _state.enabled and x.requires_grad:
+        return Tensor(out, None, True, Node(g, (x,), saved, None))
+    return Tensor(out)
+
+
+def _times_local(g: Tensor, local: Tensor) -> Tensor:
+    """g * local, but exactly 0 wherever g is 0, so an infinite or NaN local derivative on a branch
+    that ``where`` did not take (sqrt or log of a masked-out value) cannot leak into the result."""
+    return where(g == 0, 0.0, g * local)
+
+
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else operand(x)
+
+
+# --- arithmetic --------------------------------------------------------------------------------
+
+
+def add(a: Any, b: Any) -> Tensor:
+    return _binary(ADD, np.add, a, b)  # z = a + b
+
+
+@gate("add", "distributes: each input receives the upstream gradient unchanged")
+def ADD(node: Node, g: Tensor) -> tuple:
+    return g, g
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    return _binary(SUB, np.subtract, a, b)  # z = a - b
+
+
+@gate("sub", "distributes: a receives the upstream gradient, b receives its negation")
+def SUB(node: Node, g: Tensor) -> tuple:
+    return g, (-g if node.inputs[1].requires_grad else None)
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    return _binary(MUL, np.multiply, a, b)  # z = a * b
+
+
+@gate("mul", "swaps: each input receives the upstream gradient times the other input")
+def MUL(node: Node, g: Tensor) -> tuple:
+    a, b = node.inputs
+    return (g * b if a.requires_grad else None), (g * a if b.requires_grad else None)
+
+
+def div(a: Any, b: Any) -> Tensor:
+    return _binary(DIV, np.true_divide, a, b)  # z = a / b
+
+
+@gate("div", "a receives g / b; b receives -g * a / b^2")
+def DIV(node: Node, g: Tensor) -> tuple:
+    a, b = node.inputs
+    ga = _times_local(g, 1.0 / b) if a.requires_grad else None
+    gb = _times_local(g, -a / (b * b)) if b.requires_grad else None
+    return ga, gb
+
+
+def neg(x: Any) -> Tensor:
+    x = _t(x)
+    return _unary(NEG, np.negative(x.data), x)  # z = -x
+
+
+@gate("neg", "negates: the input receives -g")
+def NEG(node: Node, g: Tensor) -> tuple:
+    return (-g,)
+
+
+def pow(a: Any, b: Any) -> Tensor:
+    return _binary(POW, np.power, a, b)  # z = a ** b
+
+
+@gate("pow", "a receives g * b * a^(b-1); b receives g * a^b * ln(a) (0 where a = 0)")
+def POW(node: Node, g: Tensor) -> tuple:
+    a, b = node.inputs
+    ga = _times_local(g, b * a ** (b - 1.0)) if a.requires_grad else None
+    gb = None
+    if b.requires_grad:
+        zero = Tensor(a.data == 0)
+        gb = _times_local(g, where(zero, 0.0, a**b * log(where(zero, 1.0, a))))
+    return ga, gb
+
+
+def exp(x: Any) -> Tensor:
+    x = _t(x)
+    out = np.exp(x.data)  # z = e^x
+    return _unary(EXP, out, x, out)
+
+
+@gate("exp", "scales: the input receives g * e^x (the output itself)")
+def EXP(node: Node, g: Tensor) -> tuple:
+    return (g * node.output(),)
+
+
+def log(x: Any) -> Tensor:
+    x = _t(x)
+    return _unary(LOG, np.log(x.data), x)  # z = ln x
+
+
+@gate("log", "scales: the input receives g / x")
+def LOG(node: Node, g: Tensor) -> tuple:
+    return (_times_local(g, 1.0 / node.inputs[0]),)
+
+
+def sqrt(x: Any) -> Tensor:
+    x = _t(x)
+    out = np.sqrt(x.data)  # z = sqrt(x)
+    return _unary(SQRT, out, x, out)
+
+
+@gate("sqrt", "scales: the input receives g / (2 sqrt(x))")
+def SQRT(node: Node, g: Tensor) -> tuple:
+    return (_times_local(g, 0.5 / node.output()),)
+
+
+def abs(x: Any) -> Tensor:
+    x = _t(x)
+    return _unary(ABS, np.abs(x.data), x)  # z = |x|
+
+
+@gate("abs", "routes by sign: the input receives g * sign(x); abs'(0) = 0")
+def ABS(node: Node, g: Tensor) -> tuple:
+    return (g * Tensor(np.sign(node.inputs[0].data)),)
+
+
+def cast(x: Any, dtype: Any) -> Tensor:
+    x = _t(x)
+    dtype = np.dtype(dtype)
+    if dtype == x.data.dtype:
+        return x
+    out = x.data.astype(dtype)
+    if dtype.kind != "f":
+        return Tensor(out)  # integer/bool results never carry a gradient
+    return _unary(CAST, out, x)
+
+
+@gate("cast", "converts: the input receives g converted back to its own dtype")
+def CAST(node: Node, g: Tensor) -> tuple:
+    return (cast(g, node.inputs[0].dtype),)
+
+
+def clone(x: Any) -> Tensor:
+    x = _t(x)
+    return _unary(CLONE, x.data.copy(), x)  # z = x (a copy)
+
+
+@gate("clone", "passes: the input receives g unchanged")
+def CLONE(node: Node, g: Tensor) -> tuple:
+    return (g,)
+
+
+# --- maximum / minimum: the "max gate" of the course -------------------------------------------
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    return _binary(MAXIMUM, np.maximum, a, b)  # z = max(a, b)
+
+
+def _route(node: Node, g: Tensor, a_wins: np.ndarray) -> tuple:
+    a, b = node.inputs
+    tie = a.data == b.data
+    share = np.where(tie, 0.5, a_wins).astype(g.dtype)  # ties split evenly
+    ga = g * Tensor(share) if a.requires_grad else None
+    gb = g * Tensor(1 - share) if b.requires_grad else None
+    return ga, gb
+
+
+@gate("maximum", "routes: the larger input receives the gradient; ties split it evenly")
+def MAXIMUM(node: Node, g: Tensor) -> tuple:
+    a, b = node.inputs
+    return _route(node, g, a.data > b.data)
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    return _binary(MINIMUM, np.minimum, a, b)  # z = min(a, b)
+
+
+@gate("minimum", "routes: the smaller input receives the gradient; ties split it evenly")
+def MINIMUM(node: Node, g: Tensor) -> tuple:
+    a, b = node.inputs
+    return _route(node, g, a.data < b.data)
+
+
+# --- activations -------------------------------------------------------------------------------
+
+
+def relu(x: Any) -> Tensor:
+    x = _t(x)
+    return _unary(RELU, np.maximum(x.data, 0), x)  # z = max(x, 0)
+
+
+@gate("relu", "routes: g passes where x > 0, else 0; relu'(0) = 0")
+def RELU(node: Node, g: Tensor) -> tuple:
+    return (g * Tensor(node.inputs[0].data > 0),)
+
+
+def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
+    x = _t(x)
+    out = np.where(x.data > 0, x.data, x.data * x.data.dtype.type(negative_slope))
+    if _state.enabled and x.requires_grad:
+        return Tensor(out, None, True, Node(LEAKY_RELU, (x,), None, negative_slope))
+    return Tensor(out)  # z = x if x > 0 else slope * x
+
+
+@gate("leaky_relu", "routes: g where x > 0, slope * g elsewhere; the slope applies at x = 0")
+def LEAKY_RELU(node: Node, g: Tensor) -> tuple:
+    x = node.inputs[0].data
+    local = np.where(x > 0, 1.0, node.attrs).astype(x.dtype)
+    return (g * Tensor(local),)
+
+
+def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    e = np.exp(-np.abs(x))  # never overflows
+    return np.where(x >= 0, 1, e) / (1 + e)
+
+
+def sigmoid(x: Any) -> Tensor:
+    x = _t(x)
+    out = _stable_sigmoid(x.data)  # z = 1 / (1 + e^-x)
+    return _unary(SIGMOID, out, x, out)
+
+
+@gate("sigmoid", "squashes: the input receives g * s * (1 - s), s the output")
+def SIGMOID(node: Node, g: Tensor) -> tuple:
+    s = node.output()
+    return (g * (s * (1.0 - s)),)
+
+
+def tanh(x: Any) -> Tensor:
+    x = _t(x)
+    out = np.tanh(x.data)  # z = tanh x
+    return _unary(TANH, out, x, out)
+
+
+@gate("tanh", "squashes: the input receives g * (1 - t^2), t the output")
+def TANH(node: Node, g: Tensor) -> tuple:
+    t = node.output()
+    return (g * (1.0 - t * t),)
+
+
+def softplus(x: Any) -> Tensor:
+    x = _t(x)
+    return _unary(SOFTPLUS, np.logaddexp(0, x.data), x)  # z = ln(1 + e^x), stable
+
+
+@gate("softplus", "smooth relu: the input receives g * sigmoid(x)")
+def SOFTPLUS(node: Node, g: Tensor) -> tuple:
+    return (g * sigmoid(node.inputs[0]),)
+
+
+def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
+    x = _t(x)
+    if min is None and max is None:
+        raise ValueError("clip: at least one of min and max must be given")
+    out = np.clip(x.data, min, max)  # z = min(max(x, lo), hi)
+    if out.dtype != x.data.dtype:
+        out = out.astype(x.data.dtype)
+    if _state.enabled and x.requires_grad:
+        return Tensor(out, None, True, Node(CLIP, (x,), None, (min, max)))
+    return Tensor(out)
+
+
+@gate("clip", "gates: g passes where lo <= x <= hi (bounds included), else 0")
+def CLIP(node: Node, g: Tensor) -> tuple:
+    x = node.inputs[0].data
+    lo, hi = node.attrs
+    inside = np.ones(x.shape, dtype=bool)
+    if lo is not None:
+        inside &= x >= lo
+    if hi is not None:
+        inside &= x <= hi
+    return (g * Tensor(inside),)
+
+
+# --- selection ---------------------------------------------------------------------------------
+
+
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """``x`` where ``condition`` holds, else ``y``. The branch not taken gets exactly 0 gradient."""
+    c = condition if isinstance(condition, Tensor) else Tensor(np.asarray(condition))
+    if c.data.dtype != np.bool_:
+        c = Tensor(c.data.astype(bool))
+    x, y = pair(x, y)
+    try:
+        out = np.where(c.data, x.data, y.data)  # z = c ? x : y
+    except ValueError:
+        raise ValueError(
+            f"where: shapes {c.shape}, {x.shape} and {y.shape} cannot be broadcast together"
+        ) from None
+    return record(WHERE, out, (c, x, y))
+
+
+@gate("where", "routes: x receives g where the condition holds, y where it does not")
+def WHERE(node: Node, g: Tensor) -> tuple:
+    c, x, y = node.inputs
+    zero = Tensor(np.zeros((), dtype=g.dtype))
+    gx = where(c, g, zero) if x.requires_grad else None
+    gy = where(c, zero, g) if y.requires_grad else None
+    return None, gx, gy
+
+
+def compare(ufunc: Any, a: Any, b: Any) -> Tensor:
+    """Comparisons and logical ops: bool tensors, never differentiable."""
+    a, b = pair(a, b)
+    try:
+        return Tensor(ufunc(a.data, b.data))
+    except ValueError:
+        raise ValueError(
+            f"{ufunc.__name__}: shapes {a.shape} and {b.shape} cannot be broadcast together"
+        ) from None

@@ -1,0 +1,84 @@
+"""Neural-network gates: softmax and log_softmax (fused for stability), embedding lookup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..graph import Node, _state, gate
+from ..tensor import Tensor
+from ._common import operand
+
+
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else operand(x)
+
+
+def _check_float(x: Tensor, op: str) -> None:
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"{op}: expects a floating-point tensor, got dtype {x.dtype}")
+
+
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    """ln softmax(x), computed as x - logsumexp(x): finite and exact for logits of any size."""
+    x = _t(x)
+    _check_float(x, "log_softmax")
+    shifted = x.data - np.max(x.data, axis=axis, keepdims=True)
+    out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))  # z = x - lse(x)
+    if _state.enabled and x.requires_grad:
+        return Tensor(out, None, True, Node(LOG_SOFTMAX, (x,), out, axis))
+    return Tensor(out)
+
+
+@gate("log_softmax", "the input receives g - softmax(x) * sum(g) along the axis")
+def LOG_SOFTMAX(node: Node, g: Tensor) -> tuple:
+    from .elementwise import exp
+
+    probs = exp(node.output())
+    return (g - probs * g.sum(node.attrs, keepdims=True),)
+
+
+def softmax(x: Any, axis: int = -1) -> Tensor:
+    """e^x / sum(e^x) along ``axis``, shifted by the max so it never overflows."""
+    x = _t(x)
+    _check_float(x, "softmax")
+    e = np.exp(x.data - np.max(x.data, axis=axis, keepdims=True))
+    out = e / np.sum(e, axis=axis, keepdims=True)  # z = e^x / sum e^x
+    if _state.enabled and x.requires_grad:
+        return Tensor(out, None, True, Node(SOFTMAX, (x,), out, axis))
+    return Tensor(out)
+
+
+@gate("softmax", "the input receives s * (g - sum(g * s)) along the axis, s the output")
+def SOFTMAX(node: Node, g: Tensor) -> tuple:
+    s = node.output()
+    return (s * (g - (g * s).sum(node.attrs, keepdims=True)),)
+
+
+def embedding(indices: Any, weight: Tensor) -> Tensor:
+    """Rows of ``weight`` (num_embeddings, dim) picked by integer ``indices`` of any shape."""
+    idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
+    if weight.ndim != 2:
+        raise ValueError(
+            f"embedding: weight must be 2-D (num_embeddings, dim), got shape {weight.shape}"
+        )
+    n = weight.shape[0]
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(
+            f"embedding: index out of range [{idx.min()}, {idx.max()}] for {n} embeddings "
+            f"(weight shape {weight.shape})"
+        )
+    out = weight.data[idx]  # z[...] = W[i[...]]
+    if _state.enabled and weight.requires_grad:
+        return Tensor(out, None, True, Node(EMBEDDING, (weight,), None, idx))
+    return Tensor(out)
+
+
+@gate("embedding", "scatter-adds: each used row receives the sum of its lookups' gradients")
+def EMBEDDING(node: Node, g: Tensor) -> tuple:
+    from .shape import scatter_add
+
+    return (scatter_add(g, node.attrs, node.inputs[0].shape),)

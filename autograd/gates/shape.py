@@ -1,0 +1,331 @@
+"""Shape gates: they move values around without changing them, so each rule moves the gradient
+back the same way (reshape <-> reshape, permute <-> inverse permute, getitem <-> scatter_add...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..graph import Node, _reduce_to_shape, _state, gate
+from ..tensor import Tensor
+from ._common import normalize_axis, operand, record
+
+
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else operand(x)
+
+
+def _shape_arg(shape: Any) -> tuple[int, ...]:
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(s) for s in shape)
+
+
+# --- reshape / permute -------------------------------------------------------------------------
+
+
+def reshape(x: Any, shape: Any) -> Tensor:
+    x = _t(x)
+    shape = _shape_arg(shape)
+    if shape == x.data.shape:
+        return x
+    try:
+        out = x.data.reshape(shape)  # same values, new shape
+    except ValueError:
+        raise ValueError(
+            f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) into {shape}"
+        ) from None
+    if _state.enabled and x.requires_grad:
+        return Tensor(out, None, True, Node(RESHAPE, (x,), None, shape))
+    return Tensor(out)
+
+
+@gate("reshape", "passes: the gradient is reshaped back to the input's shape")
+def RESHAPE(node: Node, g: Tensor) -> tuple:
+    return (reshape(g, node.inputs[0].shape),)
+
+
+def permute(x: Any, axes: Sequence[int] | None = None) -> Tensor:
+    x = _t(x)
+    if axes is None:
+        axes = tuple(range(x.ndim - 1, -1, -1))
+    axes = tuple(int(a) % max(x.ndim, 1) for a in axes)
+    if sorted(axes) != list(range(x.ndim)):
+        raise ValueError(f"permute: {axes} is not a permutation of the axes of shape {x.shape}")
+    if axes == tuple(range(x.ndim)):
+        return x
+    out = x.data.transpose(axes)  # z[..., i, ...] = x[... permuted ...]
+    if _state.enabled and x.requires_grad:
+        return Tensor(out, None, True, Node(PERMUTE, (x,), None, axes))
+    return Tensor(out)
+
+
+@gate("permute", "passes: the gradient is permuted back by the inverse permutation")
+def PERMUTE(node: Node, g: Tensor) -> tuple:
+    return (permute(g, tuple(np.argsort(node.attrs))),)
+
+
+def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
+    """NumPy's transpose: reverse the axes, or apply the permutation ``axes``."""
+    return permute(x, axes)
+
+
+def swapaxes(x: Any, a: int, b: int) -> Tensor:
+    x = _t(x)
+    axes = list(range(x.ndim))
+    try:
+        axes[a], axes[b] = axes[b], axes[a]
+    except IndexError:
+        raise ValueError(
+            f"swapaxes: axes {a} and {b} are out of range for shape {x.shape}"
+        ) from None
+    return permute(x, axes)
+
+
+def squeeze(x: Any, axis: Any = None) -> Tensor:
+    x = _t(x)
+    if axis is None:
+        return reshape(x, tuple(n for n in x.shape if n != 1))
+    axes = normalize_axis(axis, x.ndim, "squeeze")
+    for a in axes:
+        if x.shape[a] != 1:
+            raise ValueError(f"squeeze: axis {a} of shape {x.shape} has size {x.shape[a]}, not 1")
+    return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
+
+
+def unsqueeze(x: Any, axis: int) -> Tensor:
+    x = _t(x)
+    if not -x.ndim - 1 <= axis <= x.ndim:
+        raise ValueError(f"unsqueeze: axis {axis} is out of range for shape {x.shape}")
+    axis = axis % (x.ndim + 1)
+    return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
+
+
+def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    x = _t(x)
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    s, e = start_dim % x.ndim, end_dim % x.ndim
+    return reshape(x, x.shape[:s] + (int(np.prod(x.shape[s : e + 1])),) + x.shape[e + 1 :])
+
+
+# --- broadcasting ------------------------------------------------------------------------------
+
+
+def broadcast_to(x: Any, shape: Any) -> Tensor:
+    x = _t(x)
+    shape = _shape_arg(shape)
+    if shape == x.data.shape:
+        return x
+    try:
+        out = np.broadcast_to(x.data, shape)  # a read-only view: values repeated, not copied
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
+    if _state.enabled and x.requires_grad:
+        return Tensor(out, None, True, Node(BROADCAST, (x,), None, shape))
+    return Tensor(out)
+
+
+@gate("broadcast_to", "sums: each input element receives the sum of the gradients of its copies")
+def BROADCAST(node: Node, g: Tensor) -> tuple:
+    return (_reduce_to_shape(g, node.inputs[0].shape),)
+
+
+def expand(x: Any, shape: Any) -> Tensor:
+    """PyTorch's ``expand``: like ``broadcast_to``, with -1 meaning "keep this size"."""
+    x = _t(x)
+    shape = _shape_arg(shape)
+    lead = len(shape) - x.ndim
+    full = tuple((x.shape[i - lead] if s == -1 and i >= lead else s) for i, s in enumerate(shape))
+    return broadcast_to(x, full)
+
+
+# --- indexing ----------------------------------------------------------------------------------
+
+
+def _index_arg(index: Any) -> Any:
+    """Tensors and lists inside an index become arrays; everything else passes through."""
+    if isinstance(index, tuple):
+        return tuple(_index_arg(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _is_basic(index: Any) -> bool:
+    items = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items)
+
+
+def getitem(x: Any, index: Any) -> Tensor:
+    x = _t(x)
+    index = _index_arg(index)
+    try:
+        out = x.data[index]  # z = x[index]
+    except IndexError as err:
+        raise IndexError(f"getitem: {err} (indexing a tensor of shape {x.shape})") from None
+    if not isinstance(out, np.ndarray):
+        out = np.asarray(out)
+    if _state.enabled and x.requires_grad:
+        return Tensor(out, None, True, Node(GETITEM, (x,), None, index))
+    return Tensor(out)
+
+
+@gate("getitem", "scatters: the gradient goes back to the selected positions; repeats accumulate")
+def GETITEM(node: Node, g: Tensor) -> tuple:
+    x = node.inputs[0]
+    return (scatter_add(g, node.attrs, x.shape),)
+
+
+def scatter_add(g: Any, index: Any, shape: tuple[int, ...]) -> Tensor:
+    """A zero tensor of ``shape`` with ``g`` added at ``index`` (repeated positions accumulate).
+    The reverse of ``getitem``, and a gate itself so gradients of gradients work."""
+    g = _t(g)
+    out = np.zeros(shape, dtype=g.dtype)
+    if _is_basic(index):
+        out[index] = g.data  # basic indexing never repeats a position
+    else:
+        np.add.at(out, index, g.data)
+    return record(SCATTER_ADD, out, (g,), None, index)
+
+
+@gate("scatter_add", "gathers: the input receives the gradient at the positions it was added to")
+def SCATTER_ADD(node: Node, g: Tensor) -> tuple:
+    return (getitem(g, node.attrs),)
+
+
+# --- joining and splitting ---------------------------------------------------------------------
+
+
+def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    ts = tuple(_t(t) for t in tensors)
+    if not ts:
+        raise ValueError("concatenate: needs at least one tensor")
+    try:
+        out = np.concatenate([t.data for t in ts], axis=axis)  # z = [a | b | ...]
+    except ValueError:
+        shapes = ", ".join(str(t.shape) for t in ts)
+        raise ValueError(
+            f"concatenate: shapes {shapes} do not match along axes other than {axis}"
+        ) from None
+    axis = axis % out.ndim
+    return record(CONCATENATE, out, ts, None, axis)
+
+
+cat = concatenate
+
+
+@gate("concatenate", "splits: each input receives its own slice of the gradient")
+def CONCATENATE(node: Node, g: Tensor) -> tuple:
+    axis = node.attrs
+    grads, start = [], 0
+    for t in node.inputs:
+        stop = start + t.shape[axis]
+        grads.append(g[(slice(None),) * axis + (slice(start, stop),)] if t.requires_grad else None)
+        start = stop
+    return tuple(grads)
+
+
+def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+    ts = tuple(_t(t) for t in tensors)
+    if not ts:
+        raise ValueError("stack: needs at least one tensor")
+    try:
+        out = np.stack([t.data for t in ts], axis=axis)  # z = [a, b, ...] along a new axis
+    except ValueError:
+        shapes = ", ".join(str(t.shape) for t in ts)
+        raise ValueError(f"stack: all tensors must have the same shape, got {shapes}") from None
+    axis = axis % out.ndim
+    return record(STACK, out, ts, None, axis)
+
+
+@gate("stack", "unstacks: each input receives its own slice of the gradient")
+def STACK(node: Node, g: Tensor) -> tuple:
+    axis = node.attrs
+    lead = (slice(None),) * axis
+    return tuple(g[lead + (i,)] if t.requires_grad else None for i, t in enumerate(node.inputs))
+
+
+def split(x: Any, split_size_or_sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
+    """PyTorch's ``split``: an int is the size of each chunk (the last may be smaller); a list
+    gives each chunk's size. Each chunk is a ``getitem`` of ``x``."""
+    x = _t(x)
+    n = x.shape[axis]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        if split_size_or_sections <= 0:
+            raise ValueError(f"split: chunk size must be positive, got {split_size_or_sections}")
+        sizes = [min(split_size_or_sections, n - s) for s in range(0, n, split_size_or_sections)]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise ValueError(
+                f"split: sizes {sizes} do not add up to {n} (axis {axis} of {x.shape})"
+            )
+    lead = (slice(None),) * (axis % x.ndim)
+    chunks, start = [], 0
+    for s in sizes:
+        chunks.append(getitem(x, lead + (slice(start, start + s),)))
+        start += s
+    return chunks
+
+
+def chunk(x: Any, chunks: int, axis: int = 0) -> list[Tensor]:
+    x = _t(x)
+    return split(x, -(-x.shape[axis] // chunks), axis)
+
+
+def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
+    """Constant padding, NumPy's ``pad_width`` convention: ((before, after), ...) per axis."""
+    x = _t(x)
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
+    if (widths < 0).any():
+        raise ValueError(f"pad: widths must be non-negative, got {pad_width}")
+    out = np.pad(x.data, widths, constant_values=value)  # z = x surrounded by `value`
+    return record(PAD, out, (x,), None, tuple(map(tuple, widths)))
+
+
+@gate("pad", "crops: the input receives the gradient with the padding cut away")
+def PAD(node: Node, g: Tensor) -> tuple:
+    index = tuple(slice(b, n - a) for (b, a), n in zip(node.attrs, g.shape))
+    return (g[index],)
+
+
+def flip(x: Any, axis: Any = None) -> Tensor:
+    x = _t(x)
+    axes = normalize_axis(axis, x.ndim, "flip")
+    out = np.flip(x.data, axis=axes)  # z = x reversed along axes
+    return record(FLIP, out, (x,), None, axes)
+
+
+@gate("flip", "reverses: the input receives the gradient flipped back")
+def FLIP(node: Node, g: Tensor) -> tuple:
+    return (flip(g, node.attrs),)
+
+
+def tile(x: Any, reps: Any) -> Tensor:
+    """NumPy's ``tile`` (PyTorch's ``repeat``), composed of reshape and broadcast_to."""
+    x = _t(x)
+    reps = _shape_arg(reps)
+    nd = max(len(reps), x.ndim)
+    reps = (1,) * (nd - len(reps)) + reps
+    shape = (1,) * (nd - x.ndim) + x.shape
+    spread = reshape(x, tuple(v for s in shape for v in (1, s)))
+    big = broadcast_to(spread, tuple(v for r, s in zip(reps, shape) for v in (r, s)))
+    return reshape(big, tuple(r * s for r, s in zip(reps, shape)))
+
+
+def repeat_interleave(x: Any, repeats: int, axis: int | None = None) -> Tensor:
+    """NumPy's ``repeat``: each element repeated ``repeats`` times along ``axis``."""
+    x = _t(x)
+    if axis is None:
+        x, axis = reshape(x, (-1,)), 0
+    axis = axis % x.ndim
+    spread = unsqueeze(x, axis + 1)
+    shape = x.shape[: axis + 1] + (repeats,) + x.shape[axis + 1 :]
+    out_shape = x.shape[:axis] + (x.shape[axis] * repeats,) + x.shape[axis + 1 :]
+    return reshape(broadcast_to(spread, shape), out_shape)
