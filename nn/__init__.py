@@ -1,0 +1,27 @@
+"""gategrad's neural-network library: PyTorch-shaped modules, losses, optimizers, data and
+checkpoints, composed purely of ``autograd`` gates (nn never writes a gradient rule of its own)."""
+
+from __future__ import annotations
+
+import importlib
+
+import autograd as _autograd
+
+if not getattr(_autograd, "__gategrad__", False):
+    raise ImportError(
+        "`import autograd` found a different package (probably HIPS autograd, which shares the "
+        f"import name; it is at {getattr(_autograd, '__file__', '?')}). Install gategrad into its "
+        "own virtual environment: python -m venv .venv && .venv/bin/pip install gategrad"
+    )
+
+# Subpackages load on first use, so `import nn` stays light.
+_LAZY_MODULES = {"functional", "init", "optim", "data", "utils", "models", "serialization", "training"}
+_LAZY_NAMES = {"save": "serialization", "load": "serialization", "CheckpointError": "serialization"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")
