@@ -17,6 +17,10 @@ if _os.path.isdir(_os.path.join(_os.path.dirname(__file__), "numpy")):
 
 __gategrad__ = True  # lets `nn` and users tell this package from HIPS autograd
 
+# Tensor first: the gate modules import it while it is being defined.
+from .tensor import Tensor, grad  # noqa: E402
+
+# isort: split
 from . import gates  # noqa: E402
 from .creation import (  # noqa: E402
     Generator,
@@ -50,7 +54,6 @@ from .graph import (  # noqa: E402
     scope,
     set_grad_enabled,
 )
-from .tensor import Tensor, grad  # noqa: E402  (first: the gates import Tensor)
 
 float32 = "float32"
 float64 = "float64"

@@ -15,7 +15,16 @@ if not getattr(_autograd, "__gategrad__", False):
     )
 
 # Subpackages load on first use, so `import nn` stays light.
-_LAZY_MODULES = {"functional", "init", "optim", "data", "utils", "models", "serialization", "training"}
+_LAZY_MODULES = {
+    "functional",
+    "init",
+    "optim",
+    "data",
+    "utils",
+    "models",
+    "serialization",
+    "training",
+}
 _LAZY_NAMES = {"save": "serialization", "load": "serialization", "CheckpointError": "serialization"}
 
 
