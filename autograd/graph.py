@@ -11,6 +11,7 @@ and whatever its rule saved. Nothing points back, so graphs are freed by referen
 from __future__ import annotations
 
 import functools
+import os
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -79,7 +80,7 @@ class Node:
         self.saved = saved
         self.attrs = attrs
         self.scope = _state.scope
-        self.trace = traceback.extract_stack()[:-3] if _state.anomaly else None
+        self.trace = traceback.extract_stack()[:-1] if _state.anomaly else None
         self.hooks = None
 
     @property
@@ -214,15 +215,30 @@ class detect_anomaly:
         _state.anomaly = self.prev
 
 
+# Library code (this package and its sibling `nn`), skipped when anomaly mode reports where a
+# gate ran, so the report points at the user's own line.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE_DIRS = (_HERE + os.sep, os.path.join(os.path.dirname(_HERE), "nn") + os.sep)
+
+
+def _user_frames(trace: list) -> list:
+    """The recorded stack up to the innermost frame outside autograd/nn: the user's line."""
+    for i in range(len(trace) - 1, -1, -1):
+        if not trace[i].filename.startswith(_PACKAGE_DIRS):
+            return trace[: i + 1]
+    return trace
+
+
 def _check_anomaly(node: Node, grads: Sequence) -> None:
     for i, g in enumerate(grads):
         if g is not None and not np.all(np.isfinite(g.data)):
             shapes = ", ".join(str(t.shape) for t in node.inputs)
             where = ""
             if node.trace:
-                frame = node.trace[-1]
-                where = f"\nits forward ran at {frame.filename}:{frame.lineno} in {frame.name}:\n"
-                where += "".join(traceback.format_list(node.trace[-3:]))
+                frames = _user_frames(node.trace)
+                last = frames[-1]
+                where = f"; its forward ran at {last.filename}:{last.lineno} in {last.name}:\n"
+                where += "".join(traceback.format_list(frames[-3:]))
             raise AnomalyError(
                 f"{node.gate.name}: backward produced NaN/inf in the gradient of input {i} "
                 f"(input shapes {shapes}){where}"

@@ -15,13 +15,12 @@ def operand(x: Any, like: Tensor | None = None) -> Tensor:
     the tensor they meet (``x * 2.0`` stays float32); arrays keep their own dtype."""
     if isinstance(x, Tensor):
         return x
-    if (
-        like is not None
-        and like.data.dtype.kind == "f"
-        and np.ndim(x) == 0
-        and not isinstance(x, bool)
-    ):
-        return Tensor(np.asarray(x, dtype=like.data.dtype))
+    kind = type(x)
+    if like is not None and like.data.dtype.kind == "f":
+        if kind is float or kind is int or (isinstance(x, (np.generic, np.ndarray)) and x.ndim == 0):
+            return Tensor(np.asarray(x, dtype=like.data.dtype))
+    if kind is bool or kind is np.bool_:
+        return Tensor(np.asarray(x))
     return Tensor(_as_array(x))
 
 

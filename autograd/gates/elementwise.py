@@ -18,7 +18,15 @@ from ._common import operand, pair, record
 
 
 def _binary(g: Any, kernel: Any, a: Any, b: Any) -> Tensor:
-    if type(a) is not Tensor or type(b) is not Tensor:
+    ta, tb = type(a), type(b)
+    if not (ta is Tensor and tb is Tensor):
+        # Python-number operand and nothing to record (e.g. inside a backward rule): NumPy's weak
+        # scalar typing keeps float32 float32, and no constant Tensor needs to be made.
+        if not _state.enabled:
+            if ta is Tensor and (tb is float or tb is int):
+                return Tensor(kernel(a.data, b))
+            if tb is Tensor and (ta is float or ta is int):
+                return Tensor(kernel(a, b.data))
         a, b = pair(a, b)
     try:
         out = kernel(a.data, b.data)
