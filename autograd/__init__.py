@@ -42,6 +42,7 @@ from .creation import (  # noqa: E402
     zeros_like,
 )
 from .gates import *  # noqa: E402,F403
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 from .graph import (  # noqa: E402
     GATES,
     AnomalyError,
@@ -62,10 +63,6 @@ bool_ = "bool"
 
 
 def __getattr__(name: str):  # lazy: these sit on top of the core and pull in extra imports
-    if name in ("gradcheck", "gradgradcheck", "GradcheckError"):
-        from . import gradcheck as _gc
-
-        return getattr(_gc, name)
     if name in ("viz", "testing"):
         import importlib
 
@@ -74,7 +71,7 @@ def __getattr__(name: str):  # lazy: these sit on top of the core and pull in ex
 
 
 __all__ = [
-    "GATES", "AnomalyError", "Gate", "Generator", "Node", "Tensor", "arange", "as_tensor",
+    "GATES", "AnomalyError", "Gate", "Generator", "GradcheckError", "gradcheck", "gradgradcheck", "Node", "Tensor", "arange", "as_tensor",
     "default_generator", "detect_anomaly", "enable_grad", "eye", "from_numpy", "full", "grad",
     "is_grad_enabled", "linspace", "manual_seed", "no_grad", "ones", "ones_like", "rand",
     "randint", "randn", "scope", "set_grad_enabled", "tensor", "zeros", "zeros_like",

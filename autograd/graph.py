@@ -400,6 +400,15 @@ def run_backward(
                 if anomaly:
                     _check_anomaly(node, in_grads)
                 upstream = g.data
+                # A single-input gate may pass our own array (or a view of it) straight down:
+                # nobody else can see it any more, so the input owns it too.
+                hand_down = (
+                    slot[1]
+                    and g is slot[0]
+                    and len(node.inputs) == 1
+                    and not captured
+                    and not node.hooks
+                )
             else:
                 in_grads = None  # no gradient reaches this node; still release its parents
             for i, t in enumerate(node.inputs):
@@ -411,7 +420,12 @@ def run_backward(
                         if arr.shape != t.data.shape:
                             gi = _reduce_to_shape(gi, t.data.shape)
                             arr = gi.data
-                        owned = arr is not upstream and arr.base is None  # fresh: ours to add into
+                        if arr is upstream or arr.base is not None:  # passed through, or a view
+                            owned = hand_down and (
+                                arr is upstream or arr.base is upstream or arr.base is upstream.base
+                            )
+                        else:
+                            owned = True  # a fresh array: ours to add into
                         if parent is None:
                             deliver_to_leaf(t, gi, owned)
                         else:

@@ -16,9 +16,11 @@ def operand(x: Any, like: Tensor | None = None) -> Tensor:
     if isinstance(x, Tensor):
         return x
     kind = type(x)
-    if like is not None and like.data.dtype.kind == "f":
-        if kind is float or kind is int or (isinstance(x, (np.generic, np.ndarray)) and x.ndim == 0):
-            return Tensor(np.asarray(x, dtype=like.data.dtype))
+    scalar = (
+        kind is float or kind is int or (isinstance(x, (np.generic, np.ndarray)) and x.ndim == 0)
+    )
+    if scalar and like is not None and like.data.dtype.kind == "f":
+        return Tensor(np.asarray(x, dtype=like.data.dtype))
     if kind is bool or kind is np.bool_:
         return Tensor(np.asarray(x))
     return Tensor(_as_array(x))
@@ -55,4 +57,6 @@ def normalize_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
         out.append(int(a) % max(ndim, 1))
     if len(set(out)) != len(out):
         raise ValueError(f"{op}: repeated axis in {axis}")
+    if ndim == 0:
+        return ()  # like PyTorch, axis 0 or -1 of a 0-d tensor is the tensor itself
     return tuple(sorted(out))
