@@ -14,6 +14,13 @@ if not getattr(_autograd, "__gategrad__", False):
         "own virtual environment: python -m venv .venv && .venv/bin/pip install gategrad"
     )
 
+# The building blocks load eagerly; they need nothing beyond the engine.
+from .layers import *  # noqa: E402,F403
+from .layers import __all__ as _layers_all  # noqa: E402
+from .losses import *  # noqa: E402,F403
+from .losses import __all__ as _losses_all  # noqa: E402
+from .module import Identity, Module, ModuleDict, ModuleList, Parameter, Sequential  # noqa: E402
+
 # Subpackages load on first use, so `import nn` stays light.
 _LAZY_MODULES = {
     "functional",
@@ -34,3 +41,10 @@ def __getattr__(name: str):
     if name in _LAZY_NAMES:
         return getattr(importlib.import_module(f".{_LAZY_NAMES[name]}", __name__), name)
     raise AttributeError(f"module 'nn' has no attribute {name!r}")
+
+
+# `from nn import *` gives the building blocks; the lazy subpackages stay lazy.
+__all__ = [
+    "Identity", "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",
+    *_layers_all, *_losses_all,
+]  # fmt: skip

@@ -1,0 +1,625 @@
+"""Stateless forms of every layer and loss (PyTorch's ``torch.nn.functional``).
+
+Everything here composes ``autograd`` gates: nn never states a gradient rule of its own. Losses
+that need numerical care use the engine's fused gates (``log_softmax``, ``softplus``), so logits
+of magnitude 1e4 give finite, exact values and gradients. Shapes: N batch, C classes/channels.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+import autograd
+from autograd import Tensor, clip, log, matmul, permute, where
+from autograd import log_softmax as _log_softmax
+
+from ._random import GeneratorLike, resolve_rng
+
+__all__ = [
+    "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits", "conv1d", "conv2d", "cross_entropy", "dropout",
+    "embedding", "gelu", "kl_div", "l1_loss", "l2_penalty", "layer_norm", "leaky_relu", "linear",
+    "log_softmax", "lp_pool2d", "max_pool1d", "max_pool2d", "mse_loss", "multi_margin_loss",
+    "nll_loss", "one_hot", "relu", "sigmoid", "softmax", "softplus", "svm_loss", "tanh",
+]  # fmt: skip
+
+_REDUCTIONS = ("mean", "sum", "none")
+_T2 = (1, 0)
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else autograd.as_tensor(x)
+
+
+def _check_reduction(reduction: str, op: str, allowed: Sequence[str] = _REDUCTIONS) -> None:
+    if reduction not in allowed:
+        raise ValueError(
+            f"{op}: reduction must be one of {', '.join(map(repr, allowed))}, got {reduction!r}"
+        )
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def _check_same_shape(x: Tensor, t: Tensor, op: str) -> None:
+    if x.shape != t.shape:
+        raise ValueError(
+            f"{op}: input of shape {x.shape} and target of shape {t.shape} differ "
+            "(they would broadcast silently; reshape one of them)"
+        )
+
+
+def _engine(name: str) -> Any:
+    fn = getattr(autograd, name, None)
+    if fn is None:
+        raise NotImplementedError(
+            f"nn.functional.{name}: the engine has no {name} gate yet (autograd/gates/conv.py)"
+        )
+    return fn
+
+
+# --- activations -------------------------------------------------------------------------------
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0) elementwise; relu'(0) = 0."""
+    return autograd.relu(x)
+
+
+def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """x where x > 0, negative_slope * x elsewhere."""
+    return autograd.leaky_relu(x, negative_slope)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    return autograd.sigmoid(x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    return autograd.tanh(x)
+
+
+def softplus(x: Tensor) -> Tensor:
+    """ln(1 + e^x), stable for any x."""
+    return autograd.softplus(x)
+
+
+def softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """e^x / sum(e^x) along ``dim`` (fused, never overflows)."""
+    return autograd.softmax(x, dim)
+
+
+def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
+    """x - logsumexp(x) along ``dim`` (fused, exact for logits of any size)."""
+    return _log_softmax(x, dim)
+
+
+def gelu(x: Tensor, approximate: str = "tanh") -> Tensor:
+    """GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). The exact erf form needs
+    an ``erf`` gate the engine does not have, so only ``approximate="tanh"`` is offered."""
+    if approximate != "tanh":
+        raise NotImplementedError("gelu: only approximate='tanh' is available (no erf gate)")
+    inner = (x + 0.044715 * (x * x * x)) * math.sqrt(2.0 / math.pi)
+    return 0.5 * x * (1.0 + autograd.tanh(inner))
+
+
+# --- linear, convolution, pooling --------------------------------------------------------------
+
+
+def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x @ weight^T + bias. x (..., in_features), weight (out_features, in_features),
+    bias (out_features,) -> (..., out_features)."""
+    if x.shape[-1:] != weight.shape[1:2]:
+        raise ValueError(
+            f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features but "
+            f"weight of shape {weight.shape} expects {weight.shape[1] if weight.ndim > 1 else '?'}"
+        )
+    if x.ndim == 2:
+        # z = x W^T computed as (W x^T)^T: the matmul gate then hands W its gradient g^T x in
+        # W's own (out, in) layout. Multiplying by a transposed view of W instead would give a
+        # transposed view of the gradient, which the engine copies (a strided 2-D copy per
+        # layer and step, about a third of an MLP step).
+        out = permute(matmul(weight, permute(x, _T2)), _T2)
+    else:
+        out = matmul(x, permute(weight, _T2))  # z = x W^T, batched over the leading axes
+    return out if bias is None else out + bias
+
+
+def conv1d(
+    x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+    dilation: Any = 1,
+) -> Tensor:  # fmt: skip
+    """x (N, C_in, L), weight (C_out, C_in, K), bias (C_out,) -> (N, C_out, L_out) with
+    L_out = floor((L + 2 padding - dilation (K - 1) - 1) / stride) + 1."""
+    return _engine("conv1d")(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
+
+
+def conv2d(
+    x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+    dilation: Any = 1,
+) -> Tensor:  # fmt: skip
+    """x (N, C_in, H, W), weight (C_out, C_in, kH, kW), bias (C_out,) -> (N, C_out, H_out, W_out),
+    each output size floor((size + 2 padding - dilation (k - 1) - 1) / stride) + 1."""
+    return _engine("conv2d")(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
+
+
+def max_pool1d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """(N, C, L) -> (N, C, L_out): the largest value of each window (stride defaults to the
+    kernel size)."""
+    return _engine("max_pool1d")(x, kernel_size, stride=stride, padding=padding)
+
+
+def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """(N, C, H, W) -> (N, C, H_out, W_out): the largest value of each window."""
+    return _engine("max_pool2d")(x, kernel_size, stride=stride, padding=padding)
+
+
+def avg_pool1d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """(N, C, L) -> (N, C, L_out): the mean of each window."""
+    return _engine("avg_pool1d")(x, kernel_size, stride=stride, padding=padding)
+
+
+def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+    """(N, C, H, W) -> (N, C, H_out, W_out): the mean of each window."""
+    return _engine("avg_pool2d")(x, kernel_size, stride=stride, padding=padding)
+
+
+def lp_pool2d(x: Tensor, norm_type: float, kernel_size: Any, stride: Any = None) -> Tensor:
+    """(N, C, H, W) -> (N, C, H_out, W_out): (sum of x^p over each window)^(1/p); p = 2 is L2
+    pooling."""
+    return _engine("lp_pool2d")(x, norm_type, kernel_size, stride=stride)
+
+
+# --- regularisation and normalisation ----------------------------------------------------------
+
+
+def dropout(
+    x: Tensor, p: float = 0.5, training: bool = True, generator: GeneratorLike = None
+) -> Tensor:
+    """Inverted dropout: zero each element with probability ``p`` and scale the survivors by
+    1 / (1 - p), so the expected value is unchanged and evaluation needs no rescaling.
+    The identity when ``training`` is False or ``p`` is 0."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: probability must be between 0 and 1, got {p}")
+    if not training or p == 0.0:
+        return x
+    x = _tensor(x)
+    dtype = x.dtype if x.dtype.kind == "f" else np.dtype(np.float32)
+    if p == 1.0:
+        return x * Tensor(np.zeros(x.shape, dtype=dtype))
+    keep = resolve_rng(generator).random(x.shape) >= p
+    return x * Tensor(keep * dtype.type(1.0 / (1.0 - p)))  # a constant mask: z = x * m / (1-p)
+
+
+def batch_norm(
+    x: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel of x (N, C) or (N, C, *spatial) to zero mean and unit variance.
+
+    Training: batch statistics (biased variance) normalise; running statistics (if given) move
+    ``momentum`` of the way towards the batch mean and the *unbiased* batch variance. Evaluation:
+    the running statistics normalise. Then ``* weight + bias`` per channel.
+    """
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expects input of shape (N, C, ...), got {x.shape}")
+    c = x.shape[1]
+    axes = (0, *range(2, x.ndim))
+    bshape = (1, c) + (1,) * (x.ndim - 2)
+    if training:
+        n = x.size // c if c else 0
+        if n <= 1:
+            raise ValueError(
+                "batch_norm: expected more than 1 value per channel when training, got input of "
+                f"shape {x.shape} (use eval() for single examples, or a bigger batch)"
+            )
+        mean = x.mean(axes, keepdims=True)
+        xc = x - mean
+        var = (xc * xc).mean(axes, keepdims=True)
+        if running_mean is not None and running_var is not None:
+            # state, not gradient path: an in-place update of the buffers
+            rm, rv = running_mean.data, running_var.data
+            rm *= 1.0 - momentum
+            rm += momentum * mean.data.reshape(c)
+            rv *= 1.0 - momentum
+            rv += momentum * var.data.reshape(c) * (n / (n - 1))
+        xhat = xc * (var + eps) ** -0.5
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: evaluation needs running_mean and running_var")
+        xhat = (x - running_mean.reshape(bshape)) * (running_var.reshape(bshape) + eps) ** -0.5
+    if weight is not None:
+        xhat = xhat * weight.reshape(bshape)
+    if bias is not None:
+        xhat = xhat + bias.reshape(bshape)
+    return xhat
+
+
+def layer_norm(
+    x: Tensor,
+    normalized_shape: int | Sequence[int],
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise over the trailing ``normalized_shape`` axes of x (..., *normalized_shape) to
+    zero mean and unit (biased) variance, then ``* weight + bias`` (both normalized_shape)."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if x.shape[x.ndim - k :] != shape or x.ndim < k:
+        raise ValueError(
+            f"layer_norm: input of shape {x.shape} does not end with normalized_shape {shape}"
+        )
+    axes = tuple(range(x.ndim - k, x.ndim))
+    xc = x - x.mean(axes, keepdims=True)
+    out = xc * ((xc * xc).mean(axes, keepdims=True) + eps) ** -0.5
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+    """Rows of weight (num_embeddings, dim) at integer ``indices`` (any shape) ->
+    (*indices.shape, dim). The row at ``padding_idx`` receives no gradient."""
+    out = autograd.embedding(indices, weight)
+    if padding_idx is not None and out.requires_grad:
+        idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+        pad = idx == (padding_idx % weight.shape[0])
+        if pad.any():  # same values, but the padding positions pass no gradient back
+            out = where(Tensor(pad[..., None]), Tensor(out.data), out)
+    return out
+
+
+def one_hot(indices: Any, num_classes: int = -1) -> Tensor:
+    """Integer indices (any shape) -> int64 (*shape, num_classes) with a 1 at each index."""
+    idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: indices must be integers, got dtype {idx.dtype}")
+    n = int(idx.max()) + 1 if num_classes < 0 else num_classes
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError(f"one_hot: indices must be in [0, {n}), got [{idx.min()}, {idx.max()}]")
+    return Tensor((idx[..., None] == np.arange(n)).astype(np.int64))
+
+
+# --- classification losses ---------------------------------------------------------------------
+
+
+def _class_targets(x: Tensor, target: Any, ignore_index: int | None, op: str) -> np.ndarray:
+    """Validate integer class targets for input x (N, C, *d): shape (N, *d), values in [0, C)."""
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    expected = (x.shape[0],) + x.shape[2:]
+    if t.dtype.kind not in "iu":
+        raise TypeError(
+            f"{op}: target must hold integer class indices (or, for cross_entropy, float class "
+            f"probabilities shaped like the input), got dtype {t.dtype} with shape {t.shape} "
+            f"for input of shape {x.shape}"
+        )
+    if t.shape != expected:
+        raise ValueError(
+            f"{op}: target of shape {t.shape} does not fit input of shape {x.shape}: expected "
+            f"class indices of shape {expected}"
+        )
+    c = x.shape[1]
+    used = t if ignore_index is None else t[t != ignore_index]
+    if used.size and (used.min() < 0 or used.max() >= c):
+        bad = used.min() if used.min() < 0 else used.max()
+        raise IndexError(
+            f"{op}: class index {bad} is out of range for {c} classes (input shape {x.shape}, "
+            f"target shape {t.shape})"
+        )
+    return t
+
+
+def _pick(x: Tensor, t: np.ndarray) -> Tensor:
+    """x[n, t[n, ...], ...]: the entry of the target class, shaped like t (a getitem gate)."""
+    if x.ndim == 2:
+        return x[np.arange(x.shape[0]), t]
+    grid = np.indices(t.shape, sparse=True)
+    return x[(grid[0], t, *grid[1:])]
+
+
+def _unbatch(x: Tensor, target: Any) -> tuple[Tensor, Any]:
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    return x.reshape((1,) + x.shape), t.reshape((1,) + t.shape)
+
+
+def _weighted_nll(
+    logp: Tensor,
+    target: Any,
+    weight: Tensor | None,
+    ignore_index: int,
+    reduction: str,
+    label_smoothing: float,
+    op: str,
+) -> Tensor:
+    """-w[y] logp[y] per element (and PyTorch's label-smoothing term), with the mean taken over
+    the summed weights of the targets that are not ignored."""
+    t = _class_targets(logp, target, ignore_index, op)
+    c = logp.shape[1]
+    valid = t != ignore_index
+    all_valid = bool(valid.all())
+    safe = t if all_valid else np.where(valid, t, 0)
+    w = None
+    if weight is not None:
+        w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+        if w.shape != (c,):
+            raise ValueError(f"{op}: weight must have shape ({c},), got {w.shape}")
+    dtype = logp.dtype
+    if w is None:
+        wt = None if all_valid else valid.astype(dtype)
+        denom = float(valid.sum())
+    else:
+        wt = (w[safe] * valid).astype(dtype)
+        denom = float(wt.sum())
+    picked = _pick(logp, safe)
+    terms = picked if wt is None else picked * Tensor(wt)  # w[y_n] logp[n, y_n]
+
+    def reduce(terms: Tensor) -> Tensor:  # the loss is the negated terms
+        if reduction == "none":
+            return -terms
+        if reduction == "sum":
+            return terms.sum() * -1.0
+        return terms.sum() * (-1.0 / denom if denom else float("nan"))  # 0/0 -> nan (PyTorch)
+
+    out = reduce(terms)
+    if label_smoothing:
+        bshape = (1, c) + (1,) * (logp.ndim - 2)
+        every = logp if w is None else logp * Tensor(w.astype(dtype).reshape(bshape))
+        smooth = every.sum(1)  # sum_c w[c] logp[n, c]
+        if not all_valid:
+            smooth = smooth * Tensor(valid.astype(dtype))
+        out = out * (1.0 - label_smoothing) + reduce(smooth) * (label_smoothing / c)
+    return out
+
+
+def nll_loss(
+    input: Tensor,
+    target: Any,
+    weight: Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log likelihood of log-probabilities input (N, C) or (N, C, *d) at integer target
+    (N,) or (N, *d): -weight[y] input[n, y]. 'mean' divides by the summed weights of the
+    non-ignored targets (their count without ``weight``)."""
+    _check_reduction(reduction, "nll_loss")
+    x = _tensor(input)
+    if x.ndim == 0:
+        raise ValueError("nll_loss: input must be (C,), (N, C) or (N, C, ...), got a scalar")
+    if x.ndim == 1:
+        x, target = _unbatch(x, target)
+        out = _weighted_nll(x, target, weight, ignore_index, reduction, 0.0, "nll_loss")
+        return out.reshape(()) if reduction == "none" else out
+    return _weighted_nll(x, target, weight, ignore_index, reduction, 0.0, "nll_loss")
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Any,
+    weight: Tensor | None = None,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """Softmax cross-entropy of logits input (N, C), (N, C, *d) or (C,).
+
+    ``target`` is either integer class indices (N,) / (N, *d) — ``ignore_index`` entries are
+    excluded from the loss and from the mean — or class probabilities shaped like ``input``.
+    With ``label_smoothing`` eps the target becomes (1 - eps) one_hot + eps / C, exactly as in
+    PyTorch (including how ``weight`` enters). Computed through the fused ``log_softmax``.
+    """
+    op = "cross_entropy"
+    _check_reduction(reduction, op)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be in [0, 1], got {label_smoothing}")
+    x = _tensor(input)
+    if x.ndim == 0:
+        raise ValueError(f"{op}: input must be (C,), (N, C) or (N, C, ...), got a scalar")
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if x.ndim == 1:
+        if t.dtype.kind == "f":
+            x, target = x.reshape((1,) + x.shape), _tensor(target).reshape((1,) + t.shape)
+        else:
+            x, target = _unbatch(x, target)
+        out = cross_entropy(x, target, weight, ignore_index, reduction, label_smoothing)
+        return out.reshape(()) if reduction == "none" else out
+    logp = _log_softmax(x, 1)
+    if t.dtype.kind != "f":
+        return _weighted_nll(logp, t, weight, ignore_index, reduction, label_smoothing, op)
+    # class probabilities
+    if t.shape != x.shape:
+        raise ValueError(
+            f"{op}: target of shape {t.shape} does not fit input of shape {x.shape}: expected "
+            f"class indices of shape {(x.shape[0],) + x.shape[2:]} or class probabilities of "
+            f"shape {x.shape}"
+        )
+    c = x.shape[1]
+    probs = _tensor(target)
+    if label_smoothing:
+        probs = probs * (1.0 - label_smoothing) + label_smoothing / c
+    terms = logp * probs
+    if weight is not None:
+        w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+        if w.shape != (c,):
+            raise ValueError(f"{op}: weight must have shape ({c},), got {w.shape}")
+        terms = terms * Tensor(w.astype(x.dtype).reshape((1, c) + (1,) * (x.ndim - 2)))
+    return _reduce(-terms.sum(1), reduction)  # mean: over the N * prod(d) positions
+
+
+def multi_margin_loss(
+    input: Tensor,
+    target: Any,
+    p: int = 1,
+    margin: float = 1.0,
+    weight: Tensor | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """PyTorch's multi-class hinge loss: for input (N, C) and target (N,),
+    loss_n = sum_{j != y} w[y] max(0, margin - x[y] + x[j])^p / C (note the division by C)."""
+    op = "multi_margin_loss"
+    _check_reduction(reduction, op)
+    if p not in (1, 2):
+        raise ValueError(f"{op}: only p = 1 and p = 2 are supported, got {p}")
+    x = _tensor(input)
+    if x.ndim == 1:
+        x, target = _unbatch(x, target)
+        out = multi_margin_loss(x, target, p, margin, weight, reduction)
+        return out.reshape(()) if reduction == "none" else out
+    if x.ndim != 2:
+        raise ValueError(f"{op}: input must be (N, C) or (C,), got shape {x.shape}")
+    t = _class_targets(x, target, None, op)
+    n, c = x.shape
+    z = autograd.relu((x - _pick(x, t).reshape((n, 1))) + margin)  # max(0, margin - x_y + x_j)
+    if p == 2:
+        z = z * z
+    others = np.ones((n, c), dtype=x.dtype)
+    others[np.arange(n), t] = 0  # j == y is not a margin
+    if weight is not None:
+        w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+        if w.shape != (c,):
+            raise ValueError(f"{op}: weight must have shape ({c},), got {w.shape}")
+        others *= w[t].astype(x.dtype)[:, None]
+    return _reduce((z * Tensor(others)).sum(1) * (1.0 / c), reduction)
+
+
+def svm_loss(scores: Tensor, target: Any, delta: float = 1.0, reduction: str = "mean") -> Tensor:
+    """The course's multiclass SVM (hinge) loss: for scores (N, C) and target (N,),
+    L_i = sum_{j != y_i} max(0, s_j - s_{y_i} + delta), averaged over the batch for 'mean'
+    (no division by the number of classes, unlike ``multi_margin_loss``)."""
+    op = "svm_loss"
+    _check_reduction(reduction, op)
+    s = _tensor(scores)
+    if s.ndim != 2:
+        raise ValueError(f"{op}: scores must be (N, C), got shape {s.shape}")
+    t = _class_targets(s, target, None, op)
+    n, c = s.shape
+    margins = autograd.relu((s - _pick(s, t).reshape((n, 1))) + delta)
+    others = np.ones((n, c), dtype=s.dtype)
+    others[np.arange(n), t] = 0  # the correct class contributes no margin
+    return _reduce((margins * Tensor(others)).sum(1), reduction)
+
+
+# --- binary and regression losses --------------------------------------------------------------
+
+
+def _clamped_log(p: Tensor) -> Tensor:
+    """ln p, never below -100 (PyTorch's BCE convention), finite and warning-free at p = 0."""
+    positive = p.data > 0
+    if positive.all():
+        return clip(log(p), -100.0)
+    mask = Tensor(positive)
+    return clip(where(mask, log(where(mask, p, 1.0)), -100.0), -100.0)
+
+
+def binary_cross_entropy(
+    input: Tensor, target: Any, weight: Tensor | None = None, reduction: str = "mean"
+) -> Tensor:
+    """-w (y ln p + (1 - y) ln(1 - p)) for probabilities p in [0, 1], each log clamped at -100
+    so that p exactly 0 or 1 gives a finite loss and gradient. Prefer
+    ``binary_cross_entropy_with_logits`` on raw scores."""
+    op = "binary_cross_entropy"
+    _check_reduction(reduction, op)
+    x, t = _tensor(input), _tensor(target)
+    _check_same_shape(x, t, op)
+    if x.size and (x.data.min() < 0 or x.data.max() > 1):
+        raise ValueError(
+            f"{op}: input must hold probabilities in [0, 1], got values in "
+            f"[{x.data.min():.4g}, {x.data.max():.4g}] (shape {x.shape}); for raw scores use "
+            "binary_cross_entropy_with_logits"
+        )
+    loss = -(t * _clamped_log(x) + (1.0 - t) * _clamped_log(1.0 - x))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy_with_logits(
+    input: Tensor,
+    target: Any,
+    weight: Tensor | None = None,
+    reduction: str = "mean",
+    pos_weight: Tensor | None = None,
+) -> Tensor:
+    """Sigmoid + binary cross-entropy in one stable expression on logits x:
+    softplus(x) - y x, or with ``pos_weight`` pw: (1 - y) x + (1 + (pw - 1) y) softplus(-x).
+    Exact for |x| = 1e4; the gradient is sigmoid(x) - y."""
+    op = "binary_cross_entropy_with_logits"
+    _check_reduction(reduction, op)
+    x, t = _tensor(input), _tensor(target)
+    _check_same_shape(x, t, op)
+    if pos_weight is None:
+        loss = autograd.softplus(x) - x * t  # ln(1 + e^x) - y x
+    else:
+        lw = (pos_weight - 1.0) * t + 1.0
+        loss = (1.0 - t) * x + lw * autograd.softplus(-x)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """(input - target)^2, input and target of the same shape."""
+    _check_reduction(reduction, "mse_loss")
+    x, t = _tensor(input), _tensor(target)
+    _check_same_shape(x, t, "mse_loss")
+    d = x - t
+    return _reduce(d * d, reduction)
+
+
+def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """|input - target|, input and target of the same shape (|.|'(0) = 0)."""
+    _check_reduction(reduction, "l1_loss")
+    x, t = _tensor(input), _tensor(target)
+    _check_same_shape(x, t, "l1_loss")
+    return _reduce(autograd.abs(x - t), reduction)
+
+
+def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """KL(target || exp(input)) pointwise, PyTorch's semantics: ``input`` holds log-probabilities;
+    target * (ln target - input) (0 where target = 0), or with ``log_target``
+    exp(target) * (target - input). 'batchmean' divides the sum by N = input.shape[0] (the true
+    KL divergence per example); 'mean' divides by the number of elements."""
+    op = "kl_div"
+    _check_reduction(reduction, op, (*_REDUCTIONS, "batchmean"))
+    x, t = _tensor(input), _tensor(target)
+    _check_same_shape(x, t, op)
+    if log_target:
+        loss = autograd.exp(t) * (t - x)
+    else:
+        positive = Tensor(t.data > 0)
+        t_log_t = where(positive, t * log(where(positive, t, 1.0)), 0.0)  # xlogy(t, t)
+        loss = t_log_t - t * x
+    if reduction == "batchmean":
+        return loss.sum() * (1.0 / (x.shape[0] if x.ndim else 1))
+    return _reduce(loss, reduction)
+
+
+def l2_penalty(params: Iterable[Tensor], lam: float) -> Tensor:
+    """lam * sum over the given tensors of sum(W^2) (add it to the loss; usually the weights only).
+
+    >>> loss = cross_entropy(model(x), y) + l2_penalty([model.fc.weight], 1e-3)
+    """
+    total: Tensor | None = None
+    for w in params:
+        sq = (w * w).sum()
+        total = sq if total is None else total + sq
+    if total is None:
+        raise ValueError("l2_penalty: no tensors given")
+    return total * lam
