@@ -211,10 +211,16 @@ class Tensor:
         hooks.append(hook)
         return lambda: hooks.remove(hook) if hook in hooks else None
 
+    @property
+    def retains_grad(self) -> bool:
+        """Whether this non-leaf tensor keeps its gradient (``retain_grad()`` was called)."""
+        hooks = self._node.hooks if self._node is not None else None
+        return bool(hooks) and any(getattr(h, "retains_grad", False) for h in hooks)
+
     def retain_grad(self) -> None:
-        """Keep this non-leaf tensor's gradient in ``.grad`` after backward."""
-        if self._node is None:
-            return  # leaves keep their gradient anyway
+        """Keep this non-leaf tensor's gradient in ``.grad`` after backward (idempotent)."""
+        if self._node is None or self.retains_grad:
+            return  # leaves keep their gradient anyway; a second call must not add it twice
         ref = weakref.ref(self)
 
         def store(g: Tensor) -> None:
@@ -223,6 +229,7 @@ class Tensor:
                 g = g if g.requires_grad else Tensor(g.data.copy())
                 t.grad = g if t.grad is None else t.grad + g
 
+        store.retains_grad = True  # type: ignore[attr-defined]
         self.register_hook(store)
 
     # --- printing and identity ------------------------------------------------------------------

@@ -252,3 +252,13 @@ def test_gradients_bit_identical_across_reruns():
         return w.grad.data
 
     np.testing.assert_array_equal(run(), run())
+
+
+def test_retain_grad_is_idempotent():
+    x = f64(1.0, 2.0)
+    y = x * 2
+    y.retain_grad()
+    y.retain_grad()
+    assert y.retains_grad and not (x * 3).retains_grad
+    y.sum().backward()
+    assert y.grad.tolist() == [1.0, 1.0]

@@ -1,0 +1,99 @@
+"""Walk a backward graph breadth-first from its outputs (iteratively: graphs can be 100,000+ deep).
+
+The walk fixes the drawing order: gates and leaves are numbered in the order the walk first meets
+them, never by ``id()``, so the same computation always yields the same DOT text.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..graph import Node
+from ..tensor import Tensor
+
+
+@dataclass
+class Walk:
+    """What is reachable from some outputs.
+
+    ``order`` lists every gate (a ``Node``) and every leaf ``Tensor`` in breadth-first discovery
+    order from the outputs; ``out`` maps a gate to the Tensor it produced (the first one met, which
+    carries a retained ``.grad`` if there is one); ``consumers`` maps a tensor key (the producing
+    node, or the leaf tensor's ``id``) to the gates that use it.
+    """
+
+    outputs: list[Tensor]
+    order: list[Node | Tensor] = field(default_factory=list)
+    out: dict[Node, Tensor] = field(default_factory=dict)
+    consumers: dict[object, list[Node]] = field(default_factory=dict)
+
+    @property
+    def gates(self) -> list[Node]:
+        return [item for item in self.order if isinstance(item, Node)]
+
+
+def tensor_key(t: Tensor) -> object:
+    """Identity of a tensor in the graph: its producing node, or (for a leaf) the object itself.
+
+    Only used as a dict key within one drawing; never printed."""
+    return t._node if t._node is not None else id(t)
+
+
+def walk(outputs: Iterable[Tensor], consumers: bool = False) -> Walk:
+    """Breadth-first walk from ``outputs`` over every gate and leaf that feeds them; with
+    ``consumers``, also record which gates use each tensor (collapsing needs it)."""
+    w = Walk(list(outputs))
+    seen: set[object] = set()
+    queue: deque[Node] = deque()
+    order, out, users = w.order, w.out, w.consumers
+
+    for t in w.outputs:
+        key = tensor_key(t)
+        if key not in seen:
+            seen.add(key)
+            order.append(t if t._node is None else t._node)
+            if t._node is not None:
+                out[t._node] = t
+                queue.append(t._node)
+    while queue:  # the hot loop: a 100,000-gate graph passes here 100,000 times
+        node = queue.popleft()
+        for t in node.inputs:
+            parent = t._node
+            key = id(t) if parent is None else parent
+            if consumers:
+                users.setdefault(key, []).append(node)
+            if key in seen:
+                continue
+            seen.add(key)
+            if parent is None:
+                order.append(t)
+            else:
+                order.append(parent)
+                out[parent] = t
+                queue.append(parent)
+    return w
+
+
+def retain_grads(*outputs: Tensor) -> int:
+    """Make every non-leaf tensor that feeds ``outputs`` keep its ``.grad`` after ``backward()``.
+
+    Call it after the forward pass and before ``backward()``; :func:`draw` then shows the gradient
+    of every intermediate tensor, not only the leaves'. Tensors that already retain their gradient
+    are left alone (retaining twice would add the gradient twice). Returns how many tensors it
+    changed.
+
+    >>> f = (x + y) * z
+    >>> retain_grads(f)
+    2
+    >>> f.backward()   # now (x + y).grad is kept too
+    """
+    w = walk(outputs)
+    changed = 0
+    for node in w.gates:
+        t = w.out[node]
+        if not t.retains_grad:
+            t.retain_grad()
+            changed += 1
+    return changed
