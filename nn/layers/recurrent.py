@@ -18,6 +18,7 @@ import numpy as np
 
 import autograd
 from autograd import Tensor, concatenate, matmul, permute, sigmoid, stack, tanh
+from autograd import graph as _graph
 
 from .. import functional as F
 from .. import init
@@ -25,6 +26,12 @@ from .._random import GeneratorLike
 from ..module import Module, Parameter
 
 _T2 = (1, 0)
+
+
+def _step_scopes(steps: int) -> list[autograd.scope]:
+    """One scope per time step, named ``<module>.step<t>``, so a drawing can collapse each step."""
+    base = _graph._state.scope or "rnn"
+    return [autograd.scope(f"{base}.step{t}") for t in range(steps)]
 
 
 class _RNNBase(Module):
@@ -214,9 +221,10 @@ class RNN(_RNNBase):
         one = self._ones(seq, bias)
         (h,) = start
         hs = []
-        for x_t in seq:
-            h = act(matmul(concatenate([x_t, h, *one], axis=1), w))
-            hs.append(h)
+        for x_t, step in zip(seq, _step_scopes(len(seq))):
+            with step:  # each time step is its own scope: drawings can collapse it
+                h = act(matmul(concatenate([x_t, h, *one], axis=1), w))
+                hs.append(h)
         return hs, [h]
 
     def extra_repr(self) -> str:
@@ -257,14 +265,15 @@ class LSTM(_RNNBase):
         h, c = start
         cols = [(slice(None), slice(k * n, (k + 1) * n)) for k in range(4)]
         hs = []
-        for x_t in seq:
-            gates = matmul(concatenate([x_t, h, *one], axis=1), w)  # (B, 4H), one matmul
-            s = sigmoid(gates)  # the g block's sigmoid is unused: cheaper than a fourth slice
-            i, f, o = s[cols[0]], s[cols[1]], s[cols[3]]
-            g = tanh(gates[cols[2]])
-            c = f * c + i * g
-            h = o * tanh(c)
-            hs.append(h)
+        for x_t, step in zip(seq, _step_scopes(len(seq))):
+            with step:  # each time step is its own scope: drawings can collapse it
+                gates = matmul(concatenate([x_t, h, *one], axis=1), w)  # (B, 4H), one matmul
+                s = sigmoid(gates)  # the g block's sigmoid is unused: cheaper than a fourth slice
+                i, f, o = s[cols[0]], s[cols[1]], s[cols[3]]
+                g = tanh(gates[cols[2]])
+                c = f * c + i * g
+                h = o * tanh(c)
+                hs.append(h)
         return hs, [h, c]
 
 
@@ -311,11 +320,12 @@ class GRU(_RNNBase):
             slice(None), slice(3 * n, 4 * n),
         )  # fmt: skip
         hs = []
-        for x_t in seq:
-            pre = matmul(concatenate([x_t, h, *one], axis=1), w)  # (B, 4H), one matmul
-            rz = sigmoid(pre[rz_])
-            r, z = rz[:, :n], rz[:, n:]
-            cand = tanh(pre[nx_] + r * pre[nh_])  # x W_in^T + b_in + r (h W_hn^T + b_hn)
-            h = cand + z * (h - cand)  # (1 - z) n + z h
-            hs.append(h)
+        for x_t, step in zip(seq, _step_scopes(len(seq))):
+            with step:  # each time step is its own scope: drawings can collapse it
+                pre = matmul(concatenate([x_t, h, *one], axis=1), w)  # (B, 4H), one matmul
+                rz = sigmoid(pre[rz_])
+                r, z = rz[:, :n], rz[:, n:]
+                cand = tanh(pre[nx_] + r * pre[nh_])  # x W_in^T + b_in + r (h W_hn^T + b_hn)
+                h = cand + z * (h - cand)  # (1 - z) n + z h
+                hs.append(h)
         return hs, [h]
