@@ -118,8 +118,10 @@ def arange(
     return _new(arr, requires_grad)
 
 
-def linspace(start: float, stop: float, num: int, dtype: Any = _DEFAULT_FLOAT) -> Tensor:
-    return Tensor(np.linspace(start, stop, num, dtype=dtype))
+def linspace(
+    start: float, stop: float, num: int, dtype: Any = _DEFAULT_FLOAT, requires_grad: bool = False
+) -> Tensor:
+    return _new(np.linspace(start, stop, num, dtype=dtype), requires_grad)
 
 
 def eye(
