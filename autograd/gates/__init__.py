@@ -3,6 +3,16 @@
 The registry of all gates is ``autograd.graph.GATES``; importing this package fills it.
 """
 
+from .conv import (
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    lp_pool1d,
+    lp_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
 from .elementwise import (
     abs,
     add,
@@ -53,10 +63,12 @@ from .shape import (
 )
 
 __all__ = [
-    "abs", "add", "argmax", "argmin", "broadcast_to", "cast", "cat", "chunk", "clip", "clone",
-    "concatenate", "div", "dot", "embedding", "exp", "expand", "flatten", "flip", "getitem",
-    "leaky_relu", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min",
-    "minimum", "mul", "neg", "pad", "permute", "pow", "relu", "repeat_interleave", "reshape",
-    "scatter_add", "sigmoid", "softmax", "softplus", "split", "sqrt", "squeeze", "stack", "std",
-    "sub", "sum", "swapaxes", "tanh", "tile", "transpose", "unsqueeze", "var", "where",
+    "abs", "add", "argmax", "argmin", "avg_pool1d", "avg_pool2d", "broadcast_to", "cast", "cat",
+    "chunk", "clip", "clone", "concatenate", "conv1d", "conv2d", "div", "dot", "embedding", "exp",
+    "expand", "flatten", "flip", "getitem", "leaky_relu", "log", "log_softmax", "logsumexp",
+    "lp_pool1d", "lp_pool2d", "matmul", "max", "max_pool1d", "max_pool2d", "maximum", "mean",
+    "min", "minimum", "mul", "neg", "pad", "permute", "pow", "relu", "repeat_interleave",
+    "reshape", "scatter_add", "sigmoid", "softmax", "softplus", "split", "sqrt", "squeeze",
+    "stack", "std", "sub", "sum", "swapaxes", "tanh", "tile", "transpose", "unsqueeze", "var",
+    "where",
 ]  # fmt: skip
