@@ -115,7 +115,16 @@ def pow(a: Any, b: Any) -> Tensor:
 @gate("pow", "a receives g * b * a^(b-1); b receives g * a^b * ln(a) (0 where a = 0)")
 def POW(node: Node, g: Tensor) -> tuple:
     a, b = node.inputs
-    ga = _times_local(g, b * a ** (b - 1.0)) if a.requires_grad else None
+    ga = None
+    if a.requires_grad:
+        zeros = b.data == 0
+        if zeros.any():  # d(a^0)/da = 0, also where a^(b-1) overflows (a = 0): never 0 * inf
+            with np.errstate(divide="ignore", over="ignore"):
+                zeros = zeros & ~np.isfinite(a.data ** (b.data - 1.0))
+            flat = Tensor(zeros)
+            ga = _times_local(g, where(flat, 0.0, b * where(flat, 1.0, a) ** (b - 1.0)))
+        else:
+            ga = _times_local(g, b * a ** (b - 1.0))
     gb = None
     if b.requires_grad:
         zero = Tensor(a.data == 0)

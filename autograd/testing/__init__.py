@@ -1,8 +1,34 @@
 """Testing helpers (public): hypothesis strategies for tensors and per-gate sample specs.
 
-Importing this module registers the specs of every gate family.
+Importing this package registers the specs of every gate family: each ``specs_<family>.py`` module
+here is imported (in name order), so a new family's specs need no edit to this file.
 """
 
-from .registry import SPECS, GateSpec, register
+import importlib as _importlib
+import pkgutil as _pkgutil
 
-__all__ = ["SPECS", "GateSpec", "register"]
+from .registry import SPECS, GateSpec, register
+from .strategies import (
+    DOMAINS,
+    away_from_zero,
+    bounded,
+    broadcastable_shapes,
+    elements,
+    index_arrays,
+    kink_free,
+    positives,
+    reals,
+    shapes,
+    spec_inputs,
+    tensors,
+)
+
+for _module in sorted(m.name for m in _pkgutil.iter_modules(__path__)):
+    if _module.startswith("specs_"):
+        _importlib.import_module(f"{__name__}.{_module}")
+
+__all__ = [
+    "DOMAINS", "SPECS", "GateSpec", "away_from_zero", "bounded", "broadcastable_shapes",
+    "elements", "index_arrays", "kink_free", "positives", "reals", "register", "shapes",
+    "spec_inputs", "tensors",
+]  # fmt: skip

@@ -20,7 +20,9 @@ class GateSpec:
 
     ``inputs`` is a hypothesis strategy producing a tuple ``(arrays, kwargs)``: float64 NumPy
     arrays for the differentiable inputs and keyword arguments for ``fn``. ``fn(*tensors, **kwargs)``
-    must apply the gate named ``gate`` (possibly among others) and return a Tensor.
+    must apply the gate named ``gate`` (possibly among others) and return a Tensor (or a tuple
+    of Tensors). ``eps`` is the central-difference step; a spec changes it only where its values
+    need it (e.g. float32-exact steps for a float32 round trip).
     """
 
     gate: str
@@ -30,6 +32,7 @@ class GateSpec:
     twice: bool = True  # also run gradgradcheck (the rule is itself differentiable)
     atol: float = 1e-5
     rtol: float = 1e-3
+    eps: float = 1e-6  # finite-difference step
 
 
 SPECS: list[GateSpec] = []
@@ -44,8 +47,10 @@ def register(
     twice: bool = True,
     atol: float = 1e-5,
     rtol: float = 1e-3,
+    eps: float = 1e-6,
 ) -> GateSpec:
-    spec = GateSpec(gate, name or gate, fn, inputs, twice, atol, rtol)
+    """Add a spec for ``gate`` to ``SPECS`` (``name`` defaults to the gate's; names are unique)."""
+    spec = GateSpec(gate, name or gate, fn, inputs, twice, atol, rtol, eps)
     if any(s.name == spec.name for s in SPECS):
         raise ValueError(f"a spec named {spec.name!r} is registered twice")
     SPECS.append(spec)
