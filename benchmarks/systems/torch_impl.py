@@ -1,0 +1,159 @@
+"""PyTorch CPU (eager, one thread): the same workloads with ``torch.nn`` and ``torch.optim``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..harness import Bench, NotAvailable
+from ..spec import MOMENTUM, W1_GATES, W2_ALPHA, WORKLOADS
+
+try:
+    import torch
+    from torch import nn
+    from torch.nn import functional as F  # noqa: N812
+except ImportError:  # pragma: no cover - the optional bench extra
+    torch = None
+
+
+def requirement() -> str | None:
+    return None if torch is not None else "torch is not installed (pip install '.[bench]')"
+
+
+def _setup() -> None:
+    if torch is None:
+        raise NotAvailable(requirement())
+    torch.set_num_threads(1)
+
+
+def _t(a: np.ndarray) -> Any:
+    return torch.from_numpy(np.ascontiguousarray(a))
+
+
+def _linear(w: np.ndarray, b: np.ndarray) -> Any:
+    layer = nn.Linear(w.shape[1], w.shape[0])
+    with torch.no_grad():
+        layer.weight.copy_(_t(w))
+        layer.bias.copy_(_t(b))
+    return layer
+
+
+def _train(model: Any, x: Any, y: Any, opt: Any, loss_fn: Any = None) -> Bench:
+    loss_fn = loss_fn or F.cross_entropy
+
+    def forward() -> Any:
+        return loss_fn(model(x), y)
+
+    def backward(loss: Any) -> None:
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    return Bench(forward, backward, lambda loss: float(loss.item()))
+
+
+def w1(d: dict[str, np.ndarray]) -> Bench:
+    _setup()
+    x = _t(d["x"]).requires_grad_()
+    a, b = _t(d["a"]), _t(d["b"])
+    rounds = W1_GATES // 4
+
+    def forward() -> Any:
+        y = x
+        for _ in range(rounds):
+            y = y + a
+            y = y * b
+            y = torch.relu(y)
+            y = torch.tanh(y)
+        return y.sum()
+
+    def backward(loss: Any) -> None:
+        x.grad = None
+        loss.backward()
+
+    return Bench(forward, backward, lambda loss: float(loss.item()))
+
+
+def w2(d: dict[str, np.ndarray]) -> Bench:
+    _setup()
+    model = nn.Sequential(
+        _linear(d["w0"], d["b0"]), nn.ReLU(), _linear(d["w1"], d["b1"]), nn.ReLU(),
+        _linear(d["w2"], d["b2"]),
+    )  # fmt: skip
+    params = list(model.parameters())
+
+    def loss_fn(scores: Any, y: Any) -> Any:
+        data_loss = torch.relu(1 - y * scores).mean()
+        return data_loss + W2_ALPHA * sum((p * p).sum() for p in params)
+
+    opt = torch.optim.SGD(params, lr=WORKLOADS["W2"].lr)
+    return _train(model, _t(d["x"]), _t(d["y"][:, None]), opt, loss_fn)
+
+
+def _mlp(d: dict[str, np.ndarray]) -> Any:
+    return nn.Sequential(
+        _linear(d["w0"], d["b0"]), nn.ReLU(), _linear(d["w1"], d["b1"]), nn.ReLU(),
+        _linear(d["w2"], d["b2"]),
+    )  # fmt: skip
+
+
+def w3(d: dict[str, np.ndarray]) -> Bench:
+    _setup()
+    model = _mlp(d)
+    opt = torch.optim.SGD(model.parameters(), lr=WORKLOADS["W3"].lr, momentum=MOMENTUM)
+    return _train(model, _t(d["x"]), _t(d["y"]), opt)
+
+
+def w6(d: dict[str, np.ndarray]) -> Bench:
+    _setup()
+    model = _mlp(d)
+    x = _t(d["x"])
+
+    def forward() -> Any:
+        with torch.no_grad():
+            return model(x)
+
+    return Bench(forward, value=lambda out: float(out.double().sum()))
+
+
+def w4(d: dict[str, np.ndarray]) -> Bench:
+    _setup()
+    conv0 = nn.Conv2d(1, 16, 3, padding=1)
+    conv1 = nn.Conv2d(16, 32, 3, padding=1)
+    with torch.no_grad():
+        for conv, w, b in ((conv0, "cw0", "cb0"), (conv1, "cw1", "cb1")):
+            conv.weight.copy_(_t(d[w]))
+            conv.bias.copy_(_t(d[b]))
+    model = nn.Sequential(
+        conv0, nn.ReLU(), nn.MaxPool2d(2), conv1, nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+        _linear(d["w"], d["b"]),
+    )  # fmt: skip
+    opt = torch.optim.SGD(model.parameters(), lr=WORKLOADS["W4"].lr)
+    return _train(model, _t(d["x"]), _t(d["y"]), opt)
+
+
+def w5(d: dict[str, np.ndarray]) -> Bench:
+    _setup()
+    hidden = d["w_hh"].shape[1]
+    lstm = nn.LSTM(d["w_ih"].shape[1], hidden)
+    with torch.no_grad():
+        for name in ("w_ih", "w_hh", "b_ih", "b_hh"):
+            getattr(lstm, _torch_name(name)).copy_(_t(d[name]))
+    head = _linear(d["w"], d["b"])
+
+    def model(x: Any) -> Any:
+        out, _ = lstm(x)
+        return head(out[-1])  # the last step's hidden state
+
+    opt = torch.optim.SGD([*lstm.parameters(), *head.parameters()], lr=WORKLOADS["W5"].lr)
+    return _train(model, _t(d["x"]), _t(d["y"]), opt)
+
+
+def _torch_name(short: str) -> str:
+    """``w_ih`` -> ``weight_ih_l0`` (PyTorch's LSTM parameter names)."""
+    kind, which = short.split("_")
+    return ("weight" if kind == "w" else "bias") + f"_{which}_l0"
+
+
+BUILDERS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6}
