@@ -473,6 +473,23 @@ class Tensor:
         return dot(self, o)
 
 
+_new = object.__new__
+
+
+def _wrap(data: np.ndarray, node: Node | None = None) -> Tensor:
+    """Internal constructor for a gate's result (``data`` is already an ndarray of the right
+    dtype): the five slot stores of ``__init__`` without its checks, about half the cost."""
+    if type(data) is not np.ndarray:  # ufuncs on 0-d arrays return NumPy scalars
+        data = np.asarray(data)
+    t = _new(Tensor)
+    t.data = data
+    t.grad = None
+    t.requires_grad = node is not None
+    t._node = node
+    t._hooks = None
+    return t
+
+
 def _seed_gradient(t: Tensor, gradient: Any, op: str) -> Tensor:
     if gradient is None:
         if t.data.size != 1:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import Node, _state, gate
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap
 from ._common import operand, pair, record
 
 # --- shared helpers ----------------------------------------------------------------------------
@@ -24,9 +24,9 @@ def _binary(g: Any, kernel: Any, a: Any, b: Any) -> Tensor:
         # scalar typing keeps float32 float32, and no constant Tensor needs to be made.
         if not _state.enabled:
             if ta is Tensor and (tb is float or tb is int):
-                return Tensor(kernel(a.data, b))
+                return _wrap(kernel(a.data, b))
             if tb is Tensor and (ta is float or ta is int):
-                return Tensor(kernel(a, b.data))
+                return _wrap(kernel(a, b.data))
         a, b = pair(a, b)
     try:
         out = kernel(a.data, b.data)
@@ -35,14 +35,14 @@ def _binary(g: Any, kernel: Any, a: Any, b: Any) -> Tensor:
             f"{g.name}: shapes {a.shape} and {b.shape} cannot be broadcast together"
         ) from None
     if _state.enabled and (a.requires_grad or b.requires_grad):
-        return Tensor(out, None, True, Node(g, (a, b), None, None))
-    return Tensor(out)
+        return _wrap(out, Node(g, (a, b), None, None))
+    return _wrap(out)
 
 
 def _unary(g: Any, out: np.ndarray, x: Tensor, saved: Any = None) -> Tensor:
     if _state.enabled and x.requires_grad:
-        return Tensor(out, None, True, Node(g, (x,), saved, None))
-    return Tensor(out)
+        return _wrap(out, Node(g, (x,), saved, None))
+    return _wrap(out)
 
 
 def _times_local(g: Tensor, local: Tensor) -> Tensor:
@@ -83,6 +83,11 @@ def mul(a: Any, b: Any) -> Tensor:
 @gate("mul", "swaps: each input receives the upstream gradient times the other input")
 def MUL(node: Node, g: Tensor) -> tuple:
     a, b = node.inputs
+    if not _state.enabled:  # plain backward: arrays in, one Tensor out per input
+        gd = g.data
+        return (_wrap(gd * b.data) if a.requires_grad else None), (
+            _wrap(gd * a.data) if b.requires_grad else None
+        )
     return (g * b if a.requires_grad else None), (g * a if b.requires_grad else None)
 
 
@@ -235,13 +240,28 @@ def MINIMUM(node: Node, g: Tensor) -> tuple:
 # --- activations -------------------------------------------------------------------------------
 
 
+_ZEROS: dict = {}  # dtype -> read-only 0-d zero: ufuncs take a 0-d array faster than a Python 0
+
+
+def _zero(dtype: Any) -> np.ndarray:
+    z = _ZEROS.get(dtype)
+    if z is None:
+        z = _ZEROS[dtype] = np.zeros((), dtype=dtype)
+        z.flags.writeable = False
+    return z
+
+
 def relu(x: Any) -> Tensor:
     x = _t(x)
-    return _unary(RELU, np.maximum(x.data, 0), x)  # z = max(x, 0)
+    d = x.data
+    return _unary(RELU, np.maximum(d, _zero(d.dtype)), x)  # z = max(x, 0)
 
 
 @gate("relu", "routes: g passes where x > 0, else 0; relu'(0) = 0")
 def RELU(node: Node, g: Tensor) -> tuple:
+    if not _state.enabled:
+        d = node.inputs[0].data
+        return (_wrap(g.data * (d > _zero(d.dtype))),)
     return (g * Tensor(node.inputs[0].data > 0),)
 
 
@@ -273,6 +293,9 @@ def sigmoid(x: Any) -> Tensor:
 
 @gate("sigmoid", "squashes: the input receives g * s * (1 - s), s the output")
 def SIGMOID(node: Node, g: Tensor) -> tuple:
+    if not _state.enabled:  # plain backward: the same rule on arrays, one Tensor out
+        s = node.saved
+        return (_wrap(g.data * s * (1 - s)),)
     s = node.output()
     return (g * (s * (1.0 - s)),)
 
@@ -285,6 +308,12 @@ def tanh(x: Any) -> Tensor:
 
 @gate("tanh", "squashes: the input receives g * (1 - t^2), t the output")
 def TANH(node: Node, g: Tensor) -> tuple:
+    if not _state.enabled:
+        t = node.saved
+        local = np.multiply(t, t, out=np.empty_like(t))  # out=: an array even when 0-d
+        np.subtract(1, local, out=local)
+        local *= g.data
+        return (_wrap(local),)
     t = node.output()
     return (g * (1.0 - t * t),)
 

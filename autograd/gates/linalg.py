@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from ..graph import Node, _state, gate
-from ..tensor import Tensor
+from ..tensor import Tensor, _wrap
 from ._common import pair
 
 
@@ -34,6 +36,11 @@ def matmul(a: Any, b: Any) -> Tensor:
 def MATMUL(node: Node, g: Tensor) -> tuple:
     a, b = node.inputs
     if a.ndim > 1 and b.ndim > 1:
+        if not _state.enabled:  # plain backward: the same rule on arrays, one Tensor per input
+            gd = g.data
+            ga = _wrap(gd @ np.swapaxes(b.data, -1, -2)) if a.requires_grad else None
+            gb = _wrap(np.swapaxes(a.data, -1, -2) @ gd) if b.requires_grad else None
+            return ga, gb
         ga = g @ b.mT if a.requires_grad else None
         gb = a.mT @ g if b.requires_grad else None
         return ga, gb  # batch axes that were broadcast are summed by the engine

@@ -32,7 +32,7 @@ def _expand_back(g: Tensor, node: Node) -> Tensor:
 def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     x = _t(x)
     axes = normalize_axis(axis, x.ndim, "sum")
-    out = np.sum(x.data, axis=axes, keepdims=keepdims)  # z = sum_i x_i
+    out = np.add.reduce(x.data, axis=axes, keepdims=keepdims)  # z = sum_i x_i (np.sum's kernel)
     if not isinstance(out, np.ndarray):
         out = np.asarray(out)
     if _state.enabled and x.requires_grad:
