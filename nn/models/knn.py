@@ -1,0 +1,116 @@
+"""Vectorised k-nearest-neighbours classification (L1 or L2 distance, majority vote).
+
+Not a Module: k-NN has no parameters to learn; "fitting" stores the training set. Distances are
+computed in float64, a block of test rows at a time: L2 as one matrix product
+(|a - b|^2 = |a|^2 + |b|^2 - 2 a.b), L1 by broadcasting, so prediction is fast and memory-bounded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from autograd import Tensor
+
+_METRICS = {"l1": "l1", "manhattan": "l1", "l2": "l2", "euclidean": "l2"}
+_BLOCK_ELEMENTS = 2**22  # L1 broadcasts (rows, n_train, features): about 32 MB per block
+
+
+def _array(x: Any) -> np.ndarray:
+    return np.asarray(x.data if isinstance(x, Tensor) else x)
+
+
+def _rows(x: Any) -> np.ndarray:
+    x = _array(x)
+    return x.reshape(len(x), -1).astype(np.float64)
+
+
+class KNearestNeighbors:
+    """``KNearestNeighbors(k=5, metric="l2").fit(X, y).predict(X_test)``.
+
+    ``metric``: "l2" (alias "euclidean") or "l1" (alias "manhattan"). Inputs of any shape
+    (N, ...) are flattened to rows. Labels can be any integers.
+
+    Ties are broken deterministically: among equally distant training points the earlier one
+    (lower index) counts as nearer, so it is the one kept at the k-th place; among classes with
+    equal votes the smallest label wins. The vote rule is scikit-learn's; its choice among points
+    tied at the k-th distance follows its heap's internal order instead (its documentation warns
+    that the result then "depends on the ordering of the training data"), so the two can pick
+    different neighbour sets there — the distances are the same.
+    """
+
+    def __init__(self, k: int = 5, metric: str = "l2", *, block_size: int = 512) -> None:
+        if k < 1:
+            raise ValueError(f"KNearestNeighbors: k must be >= 1, got {k}")
+        if metric not in _METRICS:
+            raise ValueError(
+                f"KNearestNeighbors: metric must be one of {sorted(_METRICS)}, got {metric!r}"
+            )
+        self.k, self.metric, self.block_size = k, _METRICS[metric], block_size
+
+    def fit(self, x: Any, y: Any) -> KNearestNeighbors:
+        """Remember the training set: x (N, ...) and integer labels y (N,)."""
+        x, y = _rows(x), _array(y)
+        if y.ndim != 1 or x.shape[0] != y.shape[0]:
+            raise ValueError(
+                f"KNearestNeighbors.fit: {x.shape[0]} samples but labels of shape {y.shape}"
+            )
+        if self.k > x.shape[0]:
+            raise ValueError(
+                f"KNearestNeighbors.fit: k={self.k} exceeds the {x.shape[0]} training samples"
+            )
+        self.x_train = x
+        # classes sorted ascending; y_index[i] is the position of y[i]'s class in it
+        self.classes, self.y_index = np.unique(y.astype(np.int64), return_inverse=True)
+        self.sq_norms = np.einsum("ij,ij->i", x, x)
+        return self
+
+    def distances(self, x: Any) -> np.ndarray:
+        """(n_test, n_train) distances from every test row to every training row."""
+        if not hasattr(self, "x_train"):
+            raise RuntimeError("KNearestNeighbors: call fit() before predict()")
+        x = _rows(x)
+        if x.shape[1] != self.x_train.shape[1]:
+            raise ValueError(
+                f"KNearestNeighbors: test samples have {x.shape[1]} features, training samples "
+                f"{self.x_train.shape[1]}"
+            )
+        if self.metric == "l2":  # |a - b|^2 = |a|^2 + |b|^2 - 2 a.b: one GEMM
+            sq = np.einsum("ij,ij->i", x, x)[:, None] + self.sq_norms[None, :]
+            sq -= 2.0 * (x @ self.x_train.T)
+            return np.sqrt(np.maximum(sq, 0.0))  # rounding can leave tiny negatives
+        n, d = self.x_train.shape
+        rows = max(1, _BLOCK_ELEMENTS // max(1, n * d))
+        return np.concatenate(
+            [
+                np.abs(x[i : i + rows, None, :] - self.x_train[None, :, :]).sum(axis=2)
+                for i in range(0, len(x), rows)
+            ]
+        )
+
+    def kneighbors(self, x: Any) -> np.ndarray:
+        """(n_test, k) indices of the k nearest training points, nearest first; equally distant
+        points in index order (a stable sort)."""
+        x = _rows(x)
+        out = [
+            np.argsort(self.distances(x[i : i + self.block_size]), axis=1, kind="stable")[
+                :, : self.k
+            ]
+            for i in range(0, len(x), self.block_size)
+        ]
+        return np.concatenate(out) if out else np.zeros((0, self.k), dtype=np.int64)
+
+    def predict(self, x: Any) -> np.ndarray:
+        """(n_test,) the majority label among each row's k nearest neighbours (ties: smallest
+        label)."""
+        nearest = self.kneighbors(x)
+        votes_for = self.y_index[nearest]  # (n_test, k) class positions
+        n, c = len(votes_for), len(self.classes)
+        cells = np.arange(n)[:, None] * c + votes_for  # one vote per (row, class) cell
+        votes = np.bincount(cells.ravel(), minlength=n * c).reshape(n, c)
+        return self.classes[votes.argmax(axis=1)]  # argmax: first = smallest label on ties
+
+    def score(self, x: Any, y: Any) -> float:
+        """Accuracy of ``predict(x)`` against ``y``."""
+        return float((self.predict(x) == _array(y)).mean())
