@@ -11,6 +11,8 @@ Two renderers, tried in this order (``renderer="auto"``):
 
 from __future__ import annotations
 
+import atexit
+import gc
 import shutil
 import subprocess
 import threading
@@ -101,8 +103,16 @@ class _Wasm:
                 ) from e
             return bytes(out).decode("utf-8")
 
+    def close(self) -> None:
+        """Release the WebAssembly instance while the interpreter is still whole (wasmtime's
+        finalizers fail noisily if they first run during interpreter shutdown)."""
+        with self.lock:
+            self.backend = None
+        gc.collect()
+
 
 _wasm = _Wasm()
+atexit.register(_wasm.close)
 
 
 # --- choosing ----------------------------------------------------------------------------------
