@@ -420,7 +420,9 @@ def run_backward(
                         if arr.shape != t.data.shape:
                             gi = _reduce_to_shape(gi, t.data.shape)
                             arr = gi.data
-                        if arr is upstream or arr.base is not None:  # passed through, or a view
+                        if not arr.flags.writeable:  # e.g. a zero-stride broadcast view
+                            owned = False
+                        elif arr is upstream or arr.base is not None:  # passed through, or a view
                             owned = hand_down and (
                                 arr is upstream or arr.base is upstream or arr.base is upstream.base
                             )

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 import autograd
-from autograd import Tensor, clip, log, matmul, permute, where
+from autograd import Tensor, clip, log, where
 from autograd import log_softmax as _log_softmax
 
 from ._random import GeneratorLike, resolve_rng
@@ -123,15 +123,7 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input of shape {x.shape} has {x.shape[-1] if x.ndim else 0} features but "
             f"weight of shape {weight.shape} expects {weight.shape[1] if weight.ndim > 1 else '?'}"
         )
-    if x.ndim == 2:
-        # z = x W^T computed as (W x^T)^T: the matmul gate then hands W its gradient g^T x in
-        # W's own (out, in) layout. Multiplying by a transposed view of W instead would give a
-        # transposed view of the gradient, which the engine copies (a strided 2-D copy per
-        # layer and step, about a third of an MLP step).
-        out = permute(matmul(weight, permute(x, _T2)), _T2)
-    else:
-        out = matmul(x, permute(weight, _T2))  # z = x W^T, batched over the leading axes
-    return out if bias is None else out + bias
+    return autograd.linear(x, weight, bias)  # one fused gate: z = x W^T + b
 
 
 def conv1d(

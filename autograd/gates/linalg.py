@@ -69,3 +69,52 @@ def dot(a: Any, b: Any) -> Tensor:
     if a.shape != b.shape:
         raise ValueError(f"dot: shapes {a.shape} and {b.shape} differ in length")
     return matmul(a, b)
+
+
+def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
+    """``x @ weight^T + bias`` as one gate (PyTorch's layout: weight (out, in), bias (out,)).
+
+    x is (..., in) and the result (..., out). The composition matmul + permute + add gives the
+    same values and gradients; fusing saves two nodes per layer and hands the weight its gradient
+    in its own layout (no transposed copy).
+    """
+    x, weight = pair(x, weight)
+    if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"linear: input of shape {x.shape} does not match weight of shape {weight.shape} "
+            "(expects input (..., in_features) and weight (out_features, in_features))"
+        )
+    out = x.data @ weight.data.T  # z = x W^T (+ b)
+    inputs: tuple = (x, weight)
+    if bias is not None:
+        bias = bias if isinstance(bias, Tensor) else Tensor(np.asarray(bias, dtype=out.dtype))
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(
+                f"linear: bias of shape {bias.shape} does not match weight of shape {weight.shape}"
+            )
+        if bias.dtype == out.dtype:
+            out += bias.data  # out is a fresh matmul result: add in place
+        else:
+            out = out + bias.data  # mixed dtypes promote, as the composition would
+        inputs = (x, weight, bias)
+    if _state.enabled and any(t.requires_grad for t in inputs):
+        return Tensor(out, None, True, Node(LINEAR, inputs, None, None))
+    return Tensor(out)
+
+
+@gate("linear", "x receives g @ W; W receives g^T @ x summed over the batch; b receives sum(g)")
+def LINEAR(node: Node, g: Tensor) -> tuple:
+    x, w = node.inputs[0], node.inputs[1]
+    wants_bias = len(node.inputs) == 3 and node.inputs[2].requires_grad
+    n_out, n_in = w.shape
+    if not _state.enabled:  # plain backward: the same rule on arrays
+        g2 = g.data.reshape(-1, n_out)
+        gx = _wrap(g.data @ w.data) if x.requires_grad else None
+        gw = _wrap(g2.T @ x.data.reshape(-1, n_in)) if w.requires_grad else None
+        gb = _wrap(g2.sum(axis=0)) if wants_bias else None
+    else:
+        g2 = g.reshape((-1, n_out))
+        gx = g @ w if x.requires_grad else None
+        gw = g2.mT @ x.reshape((-1, n_in)) if w.requires_grad else None
+        gb = g2.sum(axis=0) if wants_bias else None
+    return (gx, gw, gb)[: len(node.inputs)]

@@ -515,6 +515,19 @@ def _dot_inputs(draw: st.DrawFn) -> tuple:
 
 register("matmul", ag.dot, _dot_inputs(), name="dot")
 
+
+@st.composite
+def _linear_inputs(draw: st.DrawFn) -> tuple:
+    n_in, n_out = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    lead = draw(hnp.array_shapes(min_dims=0, max_dims=2, max_side=3))
+    arrays = [draw(tensors(lead + (n_in,))), draw(tensors((n_out, n_in)))]
+    if draw(st.booleans()):
+        arrays.append(draw(tensors((n_out,))))
+    return tuple(arrays), {}
+
+
+register("linear", ag.linear, _linear_inputs())
+
 # --- neural ------------------------------------------------------------------------------------
 
 

@@ -258,23 +258,50 @@ class LSTM(_RNNBase):
         return out, (h, c)
 
     def _layer(self, seq, start, w_ih, w_hh, b_ih, b_hh):  # type: ignore[no-untyped-def]
-        n = self.hidden_size
-        bias = None if b_ih is None else b_ih + b_hh
-        w = self._fused(w_ih, w_hh, bias)
-        one = self._ones(seq, bias)
+        n, dt = self.hidden_size, w_ih.dtype
+        # sigmoid(z) = 1/2 + tanh(z/2)/2: scaling the i, f, o columns of both weights (and the
+        # bias) by 1/2 once per call lets each step run ONE tanh over all four gate blocks;
+        # ``a * half + shift`` then turns the i, f, o blocks into the sigmoids (g keeps tanh)
+        half = np.full(4 * n, 0.5, dtype=dt)
+        half[2 * n : 3 * n] = 1.0
+        shift = np.full(4 * n, 0.5, dtype=dt)
+        shift[2 * n : 3 * n] = 0.0
+        half_t, shift_t = Tensor(half), Tensor(shift)
+        w_h = permute(w_hh, _T2) * half_t  # (H, 4H)
+        seq, w_x, bias = self._input_projection(seq, w_ih, b_ih, b_hh, half_t)
         h, c = start
         cols = [(slice(None), slice(k * n, (k + 1) * n)) for k in range(4)]
         hs = []
         for x_t, step in zip(seq, _step_scopes(len(seq))):
             with step:  # each time step is its own scope: drawings can collapse it
-                gates = matmul(concatenate([x_t, h, *one], axis=1), w)  # (B, 4H), one matmul
-                s = sigmoid(gates)  # the g block's sigmoid is unused: cheaper than a fourth slice
-                i, f, o = s[cols[0]], s[cols[1]], s[cols[3]]
-                g = tanh(gates[cols[2]])
+                z = matmul(x_t, w_x) + matmul(h, w_h)  # (B, 4H), gate pre-activations (halved)
+                if bias is not None:
+                    z = z + bias
+                a = tanh(z) * half_t + shift_t  # i, f, o: sigmoid; g: tanh
+                i, f, g, o = a[cols[0]], a[cols[1]], a[cols[2]], a[cols[3]]
                 c = f * c + i * g
                 h = o * tanh(c)
                 hs.append(h)
         return hs, [h, c]
+
+    @staticmethod
+    def _input_projection(
+        seq: list[Tensor], w_ih: Tensor, b_ih: Tensor | None, b_hh: Tensor | None, scale: Tensor
+    ) -> tuple[list[Tensor], Tensor, Tensor | None]:
+        """Per-step inputs and the weight that projects them, ``x_t @ w_x`` (scaled by ``scale``
+        per column). When no input needs a gradient (layer 0 on data) the bias rides along as
+        a constant ones column appended outside the graph, so a step needs no bias gate; else
+        the (scaled) bias is returned to be added each step."""
+        w_x = permute(w_ih, _T2)  # (I, G*H)
+        if b_ih is None or b_hh is None:
+            return seq, w_x * scale, None
+        bias = b_ih + b_hh
+        if any(x.requires_grad for x in seq):
+            return seq, w_x * scale, bias * scale
+        one = np.ones((seq[0].shape[0], 1), dtype=seq[0].dtype)
+        seq = [Tensor(np.concatenate([x.data, one], axis=1)) for x in seq]
+        w_x = concatenate([w_x, bias.reshape((1, bias.shape[0]))], axis=0) * scale
+        return seq, w_x, None
 
 
 class GRU(_RNNBase):

@@ -126,3 +126,31 @@ def test_deep_graph_forward_backward_and_free():
     h.sum().backward()
     assert x.grad.tolist() == [1.0, 1.0]
     del h
+
+
+_PROGRAMS = [
+    lambda h: h.mean() + (h * h).mean(),  # a read-only broadcast gradient arrives first ...
+    lambda h: (h * h).mean() + h.mean(),  # ... or second
+    lambda h: (h.sum(axis=1, keepdims=True) * h).sum() + h.sum() * 3.0,
+    lambda h: (h.T * h.T).mean() + h.mean() * h.sum() + ag.tanh(h).mean(axis=0).sum(),
+    lambda h: (h.reshape(12) * 2.0).sum() + h.max() + h.mean(),
+]
+
+
+@pytest.mark.parametrize("program", _PROGRAMS)
+@given(hnp.arrays(np.float64, (3, 4), elements=st.floats(-2, 2)))
+def test_backward_equals_autograd_grad_on_shared_and_broadcast_subexpressions(program, arr):
+    """backward() adds into arrays it owns in place; autograd.grad never does. Reused nodes,
+    sums/means (read-only zero-stride gradients) and views exercise exactly those ownership rules."""
+    x1 = ag.tensor(arr, requires_grad=True)
+    program(x1 * 1.5).backward()
+    x2 = ag.tensor(arr, requires_grad=True)
+    (expected,) = ag.grad(program(x2 * 1.5), x2)
+    np.testing.assert_allclose(x1.grad.data, expected.data, rtol=1e-12, atol=1e-12)
+
+
+def test_leaf_gradients_are_writable():
+    x = ag.tensor(np.ones((2, 3)), requires_grad=True)
+    (x.sum() * 3).backward()
+    x.grad.data *= 0.5  # in-place gradient clipping must work
+    assert x.grad.tolist() == [[1.5] * 3] * 2

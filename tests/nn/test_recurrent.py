@@ -191,6 +191,26 @@ def test_lstm_gradcheck_through_inputs_states_and_every_weight():
     assert gradcheck(fn, [x, h0, c0, *params])
 
 
+def test_lstm_weight_gradients_agree_whether_or_not_the_input_needs_a_gradient():
+    """Layer 0 on plain data folds the bias into its input projection (a constant ones column);
+    an input that needs a gradient takes the per-step bias path instead. Both give the same
+    weight gradients, and those pass gradcheck."""
+    lstm = nn.LSTM(2, 3, num_layers=2, generator=7)
+    lstm.double()
+    x = _rand(4, 2, 2)
+    params = list(lstm.parameters())
+    assert gradcheck(lambda *ps: lstm(ag.tensor(x))[0], params)
+    grads = []
+    for needs_grad in (False, True):
+        for p in params:
+            p.grad = None
+        out, (h, c) = lstm(ag.tensor(x, requires_grad=needs_grad))
+        ((out * out).sum() + (c * c).sum()).backward()
+        grads.append([p.grad.data.copy() for p in params])
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
 def test_gru_and_rnn_gradcheck():
     gru = nn.GRU(2, 3, generator=5)
     (x, h0), params = _grad_inputs(gru, _rand(3, 2, 2), _rand(1, 2, 3, seed=1))
