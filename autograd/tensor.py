@@ -137,6 +137,8 @@ class Tensor:
         return self.data.tolist()
 
     def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
+        if copy:  # NumPy 2 trusts __array__ to honour copy=True (np.array(t) must not alias t)
+            return np.array(self.data, dtype=dtype, copy=True)
         return self.data if dtype is None else self.data.astype(dtype)
 
     def detach(self) -> Tensor:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 import autograd
-from autograd import Tensor, clip, log, where
+from autograd import Tensor, log, where
 from autograd import log_softmax as _log_softmax
 
 from ._random import GeneratorLike, resolve_rng
@@ -511,15 +511,6 @@ def svm_loss(scores: Tensor, target: Any, delta: float = 1.0, reduction: str = "
 # --- binary and regression losses --------------------------------------------------------------
 
 
-def _clamped_log(p: Tensor) -> Tensor:
-    """ln p, never below -100 (PyTorch's BCE convention), finite and warning-free at p = 0."""
-    positive = p.data > 0
-    if positive.all():
-        return clip(log(p), -100.0)
-    mask = Tensor(positive)
-    return clip(where(mask, log(where(mask, p, 1.0)), -100.0), -100.0)
-
-
 def binary_cross_entropy(
     input: Tensor, target: Any, weight: Tensor | None = None, reduction: str = "mean"
 ) -> Tensor:
@@ -536,7 +527,7 @@ def binary_cross_entropy(
             f"[{x.data.min():.4g}, {x.data.max():.4g}] (shape {x.shape}); for raw scores use "
             "binary_cross_entropy_with_logits"
         )
-    loss = -(t * _clamped_log(x) + (1.0 - t) * _clamped_log(1.0 - x))
+    loss = autograd.binary_cross_entropy(x, t)  # one fused gate: finite at p = 0 and 1
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)

@@ -502,7 +502,12 @@ class Sequential(Module):
         setattr(self, self._index(idx), module)
 
     def __delitem__(self, idx: int) -> None:
-        delattr(self, self._index(idx))
+        # renumber 0..n-1 afterwards, like PyTorch: a later append must not reuse a live key
+        mods = [m for k, m in self._modules.items() if k != self._index(idx)]
+        for k in list(self._modules):
+            delattr(self, k)
+        for i, m in enumerate(mods):
+            self.add_module(str(i), m)
 
     def __len__(self) -> int:
         return len(self._modules)

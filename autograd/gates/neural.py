@@ -82,3 +82,43 @@ def EMBEDDING(node: Node, g: Tensor) -> tuple:
     from .shape import scatter_add
 
     return (scatter_add(g, node.attrs, node.inputs[0].shape),)
+
+
+def binary_cross_entropy(p: Any, y: Any) -> Tensor:
+    """Elementwise -(y ln p + (1 - y) ln(1 - p)) for probabilities p, each log clamped at -100
+    (PyTorch's convention), so p of exactly 0 or 1 gives a finite loss and a finite, correctly
+    signed gradient (the composition through clip would give 0 there)."""
+    from ._common import pair
+
+    p, y = pair(p, y)
+    _check_float(p, "binary_cross_entropy")
+    if p.shape != y.shape:
+        raise ValueError(
+            f"binary_cross_entropy: input shape {p.shape} and target shape {y.shape} differ"
+        )
+    with np.errstate(divide="ignore"):
+        log_p = np.maximum(np.log(p.data), -100.0)
+        log_q = np.maximum(np.log1p(-p.data), -100.0)
+    out = (-(y.data * log_p + (1 - y.data) * log_q)).astype(
+        p.dtype, copy=False
+    )  # z = -[y ln p + (1-y) ln(1-p)]
+    if _state.enabled and (p.requires_grad or y.requires_grad):
+        return Tensor(out, None, True, Node(BINARY_CROSS_ENTROPY, (p, y), None, None))
+    return Tensor(out)
+
+
+@gate(
+    "binary_cross_entropy",
+    "p receives g (p - y) / max(p (1 - p), 1e-12); y receives g (ln(1 - p) - ln p), logs clamped at -100",
+)
+def BINARY_CROSS_ENTROPY(node: Node, g: Tensor) -> tuple:
+    from .elementwise import clip, log, maximum
+
+    p, y = node.inputs
+    gp = gy = None
+    if p.requires_grad:
+        gp = g * (p - y) / maximum(p * (1.0 - p), 1e-12)
+    if y.requires_grad:
+        with np.errstate(divide="ignore"):
+            gy = g * (clip(log(1.0 - p), -100.0) - clip(log(p), -100.0))
+    return gp, gy

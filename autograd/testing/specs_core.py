@@ -528,6 +528,17 @@ def _linear_inputs(draw: st.DrawFn) -> tuple:
 
 register("linear", ag.linear, _linear_inputs())
 
+
+@st.composite
+def _bce_inputs(draw: st.DrawFn) -> tuple:
+    shape = draw(shapes(max_dims=2, max_side=3))
+    p = draw(tensors(shape, elements=reals(0.05, 0.95)))
+    y = draw(tensors(shape, elements=reals(0.0, 1.0)))
+    return (p, y), {}
+
+
+register("binary_cross_entropy", ag.binary_cross_entropy, _bce_inputs())
+
 # --- neural ------------------------------------------------------------------------------------
 
 

@@ -152,3 +152,11 @@ def test_bool_of_multi_element_tensor_is_ambiguous():
     with pytest.raises(ValueError, match="ambiguous"):
         bool(ag.tensor([1.0, 2.0]))
     assert bool(ag.tensor([1.0]))
+
+
+def test_np_array_of_a_tensor_copies_and_asarray_shares():
+    t = ag.tensor([1.0, 2.0, 3.0])
+    a = np.array(t)
+    a[0] = 99
+    assert t.data[0] == 1.0
+    assert np.asarray(t) is t.data

@@ -372,3 +372,13 @@ def test_bad_targets_raise_errors_naming_the_function_and_shapes():
         F.cross_entropy(x, [0, 1, 2], weight=np.ones(4))
     with pytest.raises(ValueError, match="multi_margin_loss: only p = 1 and p = 2"):
         F.multi_margin_loss(x, [0, 1, 2], p=3)
+
+
+def test_bce_gradient_at_exact_zero_and_one_is_finite_and_correctly_signed():
+    # PyTorch's values: loss 100 per fully wrong element, gradient (p - y) / max(p (1 - p), 1e-12)
+    p = ag.tensor(np.array([0.0, 1.0, 0.0]), requires_grad=True)
+    y = ag.tensor(np.array([1.0, 0.0, 0.3]))
+    loss = F.binary_cross_entropy(p, y, reduction="none")
+    np.testing.assert_allclose(loss.data[:2], [100.0, 100.0])
+    loss.sum().backward()
+    np.testing.assert_allclose(p.grad.data, [-1e12, 1e12, -3e11], rtol=1e-9)

@@ -332,3 +332,11 @@ def test_scope_names_follow_changes_to_the_tree():
     y = net.features(ag.randn(1, 4))
     assert ("tanh", "3") in _scopes(y)
     assert ("tanh", "features.3") in _scopes(net(ag.randn(1, 4)))
+
+
+def test_sequential_delete_renumbers_so_append_keeps_every_module():
+    s = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Tanh())
+    del s[0]
+    s.append(nn.Sigmoid())
+    assert [type(m).__name__ for m in s] == ["ReLU", "Tanh", "Sigmoid"]
+    assert [name for name, _ in s.named_children()] == ["0", "1", "2"]
