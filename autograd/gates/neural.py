@@ -8,7 +8,7 @@ import numpy as np
 
 from ..graph import Node, _state, gate
 from ..tensor import Tensor
-from ._common import operand
+from ._common import normalize_axis, operand
 
 
 def _t(x: Any) -> Tensor:
@@ -24,6 +24,7 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     """ln softmax(x), computed as x - logsumexp(x): finite and exact for logits of any size."""
     x = _t(x)
     _check_float(x, "log_softmax")
+    (axis,) = normalize_axis(axis, x.ndim, "log_softmax")
     shifted = x.data - np.max(x.data, axis=axis, keepdims=True)
     out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))  # z = x - lse(x)
     if _state.enabled and x.requires_grad:
@@ -43,6 +44,7 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
     """e^x / sum(e^x) along ``axis``, shifted by the max so it never overflows."""
     x = _t(x)
     _check_float(x, "softmax")
+    (axis,) = normalize_axis(axis, x.ndim, "softmax")
     e = np.exp(x.data - np.max(x.data, axis=axis, keepdims=True))
     out = e / np.sum(e, axis=axis, keepdims=True)  # z = e^x / sum e^x
     if _state.enabled and x.requires_grad:

@@ -133,10 +133,14 @@ def LOGSUMEXP(node: Node, g: Tensor) -> tuple:
 def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the largest element (first on ties); not differentiable."""
     x = _t(x)
+    if axis is not None:
+        (axis,) = normalize_axis(axis, x.ndim, "argmax")
     return Tensor(np.asarray(np.argmax(x.data, axis=axis, keepdims=keepdims)))
 
 
 def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """Index of the smallest element (first on ties); not differentiable."""
     x = _t(x)
+    if axis is not None:
+        (axis,) = normalize_axis(axis, x.ndim, "argmin")
     return Tensor(np.asarray(np.argmin(x.data, axis=axis, keepdims=keepdims)))

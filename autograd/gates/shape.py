@@ -223,6 +223,7 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     ts = tuple(_t(t) for t in tensors)
     if not ts:
         raise ValueError("concatenate: needs at least one tensor")
+    (axis,) = normalize_axis(axis, ts[0].ndim, "concatenate")
     try:
         out = np.concatenate([t.data for t in ts], axis=axis)  # z = [a | b | ...]
     except ValueError:
@@ -252,6 +253,7 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     ts = tuple(_t(t) for t in tensors)
     if not ts:
         raise ValueError("stack: needs at least one tensor")
+    (axis,) = normalize_axis(axis, ts[0].ndim + 1, "stack")  # the new axis may come last
     try:
         out = np.stack([t.data for t in ts], axis=axis)  # z = [a, b, ...] along a new axis
     except ValueError:
@@ -272,6 +274,7 @@ def split(x: Any, split_size_or_sections: int | Sequence[int], axis: int = 0) ->
     """PyTorch's ``split``: an int is the size of each chunk (the last may be smaller); a list
     gives each chunk's size. Each chunk is a ``getitem`` of ``x``."""
     x = _t(x)
+    (axis,) = normalize_axis(axis, x.ndim, "split")
     n = x.shape[axis]
     if isinstance(split_size_or_sections, (int, np.integer)):
         if split_size_or_sections <= 0:
@@ -299,7 +302,13 @@ def chunk(x: Any, chunks: int, axis: int = 0) -> list[Tensor]:
 def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
     """Constant padding, NumPy's ``pad_width`` convention: ((before, after), ...) per axis."""
     x = _t(x)
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
+    try:
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
+    except ValueError:
+        raise ValueError(
+            f"pad: pad_width {pad_width} does not fit a tensor of shape {x.shape} "
+            "(give (before, after) per axis, or one pair for all)"
+        ) from None
     if (widths < 0).any():
         raise ValueError(f"pad: widths must be non-negative, got {pad_width}")
     out = np.pad(x.data, widths, constant_values=value)  # z = x surrounded by `value`
@@ -328,6 +337,8 @@ def tile(x: Any, reps: Any) -> Tensor:
     """NumPy's ``tile`` (PyTorch's ``repeat``), composed of reshape and broadcast_to."""
     x = _t(x)
     reps = _shape_arg(reps)
+    if any(r < 0 for r in reps):
+        raise ValueError(f"tile: repetitions must be non-negative, got {reps} for shape {x.shape}")
     nd = max(len(reps), x.ndim)
     reps = (1,) * (nd - len(reps)) + reps
     shape = (1,) * (nd - x.ndim) + x.shape
