@@ -281,8 +281,10 @@ def LEAKY_RELU(node: Node, g: Tensor) -> tuple:
 
 
 def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(x))  # never overflows
-    return np.where(x >= 0, 1, e) / (1 + e)
+    # e^-x may overflow to inf for x << 0; 1 / (1 + inf) is then exactly 0, never NaN, and the
+    # result keeps full relative precision in both tails
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x))
 
 
 def sigmoid(x: Any) -> Tensor:
