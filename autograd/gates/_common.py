@@ -26,6 +26,11 @@ def operand(x: Any, like: Tensor | None = None) -> Tensor:
     return Tensor(_as_array(x))
 
 
+def _t(x: Any) -> Tensor:
+    """A gate's tensor argument: Tensors pass through, anything else becomes a constant."""
+    return x if isinstance(x, Tensor) else operand(x)
+
+
 def pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     if type(a) is not Tensor:
         a = operand(a, b if isinstance(b, Tensor) else None)

@@ -33,14 +33,10 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..graph import Node, _state, gate
 from ..tensor import Tensor
-from ._common import operand
+from ._common import _t
 from .elementwise import where
 
 # --- arguments and geometry --------------------------------------------------------------------
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else operand(x)
 
 
 def _ints(value: Any, nd: int, what: str, op: str, minimum: int) -> tuple[int, ...]:

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..graph import Node, _state, gate
 from ..tensor import Tensor, _wrap
-from ._common import operand, pair, record
+from ._common import _t, pair, record
 
 # --- shared helpers ----------------------------------------------------------------------------
 
@@ -49,10 +49,6 @@ def _times_local(g: Tensor, local: Tensor) -> Tensor:
     """g * local, but exactly 0 wherever g is 0, so an infinite or NaN local derivative on a branch
     that ``where`` did not take (sqrt or log of a masked-out value) cannot leak into the result."""
     return where(g == 0, 0.0, g * local)
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else operand(x)
 
 
 # --- arithmetic --------------------------------------------------------------------------------

@@ -8,11 +8,7 @@ import numpy as np
 
 from ..graph import Node, _state, gate
 from ..tensor import Tensor
-from ._common import normalize_axis, operand
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else operand(x)
+from ._common import _t, normalize_axis
 
 
 def _check_float(x: Tensor, op: str) -> None:

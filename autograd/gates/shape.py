@@ -11,11 +11,7 @@ import numpy as np
 
 from ..graph import Node, _reduce_to_shape, _state, gate
 from ..tensor import Tensor
-from ._common import normalize_axis, operand, record
-
-
-def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else operand(x)
+from ._common import _t, normalize_axis, record
 
 
 def _shape_arg(shape: Any) -> tuple[int, ...]:
