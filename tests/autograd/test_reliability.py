@@ -118,14 +118,22 @@ def test_strided_inputs_match_contiguous_copies(arr):
         np.testing.assert_allclose(grads[0][1], grads[1][1], rtol=1e-12)
 
 
-def test_deep_graph_forward_backward_and_free():
+def test_deep_graph_forward_backward_draw_and_free():
     x = ag.tensor(np.ones(2), requires_grad=True)
     h = x
     for i in range(150_000):
         h = h + 1.0 if i % 2 else h * 1.0
-    h.sum().backward()
+    loss = h.sum()
+    loss.backward()
     assert x.grad.tolist() == [1.0, 1.0]
-    del h
+    drawing = ag.viz.draw(loss, max_nodes=200)  # iterative walk, summarised beyond 200 nodes
+    assert "omitted" in drawing.dot and drawing.dot.count("->") < 1000
+    node = loss.grad_fn
+    import weakref
+
+    ref = weakref.ref(node)
+    del h, loss, node, drawing
+    assert ref() is None  # the whole chain freed by reference counting
 
 
 _PROGRAMS = [

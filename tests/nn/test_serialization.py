@@ -233,7 +233,7 @@ _WRITER = textwrap.dedent(
 
 
 def test_kill_during_save_leaves_a_loadable_checkpoint(tmp_path):
-    trials = int(os.environ.get("GATEGRAD_KILL_TRIALS", "5"))
+    trials = int(os.environ.get("GATEGRAD_KILL_TRIALS", "20"))
     path = tmp_path / "ck"
     nn.save({"step": 0, "w": np.arange(1_000_000, dtype=np.float64)}, path)
     rng = np.random.default_rng(0)
