@@ -39,7 +39,20 @@ def MATMUL(node: Node, g: Tensor) -> tuple:
         if not _state.enabled:  # plain backward: the same rule on arrays, one Tensor per input
             gd = g.data
             ga = _wrap(gd @ np.swapaxes(b.data, -1, -2)) if a.requires_grad else None
-            gb = _wrap(np.swapaxes(a.data, -1, -2) @ gd) if b.requires_grad else None
+            gb = None
+            if b.requires_grad:
+                bd = b.data
+                if (
+                    bd.ndim == 2
+                    and gd.ndim == 2
+                    and not bd.flags.c_contiguous
+                    and bd.flags.f_contiguous
+                ):
+                    # b is a transposed view (x @ W.T): give its gradient the same layout, so W's
+                    # gradient comes back contiguous after the transpose's rule (as PyTorch does)
+                    gb = _wrap((gd.T @ a.data).T)
+                else:
+                    gb = _wrap(np.swapaxes(a.data, -1, -2) @ gd)
             return ga, gb
         ga = g @ b.mT if a.requires_grad else None
         gb = a.mT @ g if b.requires_grad else None
