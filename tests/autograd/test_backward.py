@@ -262,3 +262,11 @@ def test_retain_grad_is_idempotent():
     assert y.retains_grad and not (x * 3).retains_grad
     y.sum().backward()
     assert y.grad.tolist() == [1.0, 1.0]
+
+
+def test_weight_used_transposed_gets_a_contiguous_gradient():
+    w = ag.randn(5, 3, requires_grad=True)
+    x = ag.randn(4, 3)
+    (x @ w.T).sum().backward()
+    assert w.grad.data.flags.c_contiguous
+    np.testing.assert_allclose(w.grad.data, np.ones((5, 4)) @ x.data, rtol=1e-6)
