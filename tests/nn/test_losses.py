@@ -382,3 +382,16 @@ def test_bce_gradient_at_exact_zero_and_one_is_finite_and_correctly_signed():
     np.testing.assert_allclose(loss.data[:2], [100.0, 100.0])
     loss.sum().backward()
     np.testing.assert_allclose(p.grad.data, [-1e12, 1e12, -3e11], rtol=1e-9)
+
+
+@pytest.mark.parametrize("shift", [1.0, 1e3, -1e4])
+def test_adding_a_constant_to_all_logits_changes_no_cross_entropy_gradient(shift):
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((5, 4))
+    y = ag.tensor(rng.integers(0, 4, 5))
+    grads = []
+    for s in (0.0, shift):
+        x = ag.tensor(base + s, requires_grad=True)
+        F.cross_entropy(x, y, label_smoothing=0.1).backward()
+        grads.append(x.grad.data)
+    np.testing.assert_allclose(grads[0], grads[1], atol=1e-9)
