@@ -24,6 +24,7 @@ class Adam(Optimizer):
     """Adam; ``weight_decay`` adds ``wd * p`` to the gradient (L2), as in PyTorch's Adam."""
 
     _decoupled = False
+    _second = "exp_avg_sq"  # state key of the second moment (PyTorch's name)
 
     def __init__(
         self,
@@ -35,6 +36,7 @@ class Adam(Optimizer):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        **extra_defaults: Any,
     ) -> None:
         name = type(self).__name__
         _check(lr >= 0.0, f"{name}: invalid learning rate {lr}")
@@ -49,8 +51,21 @@ class Adam(Optimizer):
             weight_decay=weight_decay,
             amsgrad=amsgrad,
             maximize=maximize,
+            **extra_defaults,
         )
         super().__init__(params, defaults)
+
+    def _is_decoupled(self, group: dict[str, Any]) -> bool:
+        return self._decoupled
+
+    def _update_second_moment(
+        self, s: np.ndarray, g: np.ndarray, m: np.ndarray, tmp: np.ndarray, b2: float, eps: float
+    ) -> None:
+        """v <- b2 v + (1 - b2) g^2, in place (``tmp`` is scratch)."""
+        np.multiply(g, g, out=tmp)
+        tmp *= 1.0 - b2
+        s *= b2
+        s += tmp
 
     def _update_group(self, group: dict[str, Any]) -> None:
         lr = float(group["lr"])
@@ -58,7 +73,8 @@ class Adam(Optimizer):
         eps = float(group["eps"])
         wd = float(group["weight_decay"])
         amsgrad = group["amsgrad"]
-        decoupled = self._decoupled
+        decoupled = self._is_decoupled(group)
+        second, second_max = self._second, "max_" + self._second
         for p, g, st in self._grads(group):
             w = p.data
             if decoupled:
@@ -70,20 +86,17 @@ class Adam(Optimizer):
             if not st:
                 st["step"] = 0
                 st["exp_avg"] = np.zeros_like(w)
-                st["exp_avg_sq"] = np.zeros_like(w)
+                st[second] = np.zeros_like(w)
                 if amsgrad:
-                    st["max_exp_avg_sq"] = np.zeros_like(w)
+                    st[second_max] = np.zeros_like(w)
             st["step"] = t = st["step"] + 1
-            m, v = st["exp_avg"], st["exp_avg_sq"]
+            m, v = st["exp_avg"], st[second]
             tmp = self._buffer(w, 1)
             m *= b1
             m += np.multiply(g, 1.0 - b1, out=tmp)  # m <- b1 m + (1 - b1) g
-            v *= b2
-            np.multiply(g, g, out=tmp)
-            tmp *= 1.0 - b2
-            v += tmp  # v <- b2 v + (1 - b2) g^2
+            self._update_second_moment(v, g, m, tmp, b2, eps)
             if amsgrad:
-                vmax = st["max_exp_avg_sq"]
+                vmax = st[second_max]
                 np.maximum(vmax, v, out=vmax)
                 v = vmax
             # Kingma & Ba's efficient ordering (section 2), exact with eps scaled alike:
