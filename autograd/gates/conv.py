@@ -33,7 +33,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..graph import Node, _state, gate
 from ..tensor import Tensor
-from ._common import _t
+from ._common import _t, record
 from .elementwise import where
 
 # --- arguments and geometry --------------------------------------------------------------------
@@ -299,9 +299,7 @@ def conv_input_grad(g: Tensor, w: Tensor, geo: _Geo) -> Tensor:
     """The gradient of a convolution with respect to its input (a transposed convolution of
     ``g`` with ``w``), as a gate: convolution's rule for x, itself differentiable."""
     out = _conv_input_kernel(_as4(g.data), _as4(w.data), geo)  # dx = sum of g W per window
-    if _state.enabled and (g.requires_grad or w.requires_grad):
-        return Tensor(out, None, True, Node(CONV_INPUT_GRAD, (g, w), None, geo))
-    return Tensor(out)
+    return record(CONV_INPUT_GRAD, out, (g, w), None, geo)
 
 
 @gate(
@@ -321,9 +319,7 @@ def conv_weight_grad(x: Tensor, g: Tensor, geo: _Geo, cols: Any = None) -> Tenso
     gate. ``cols`` is the forward's im2col matrix of x, when it was kept."""
     w_shape = (g.shape[1], x.shape[1], *geo.k[2 - geo.nd :])
     out = _conv_weight_kernel(_as4(x.data), _as4(g.data), geo, cols).reshape(w_shape)
-    if _state.enabled and (x.requires_grad or g.requires_grad):
-        return Tensor(out, None, True, Node(CONV_WEIGHT_GRAD, (x, g), cols, geo))
-    return Tensor(out)
+    return record(CONV_WEIGHT_GRAD, out, (x, g), cols, geo)
 
 
 @gate(
@@ -467,9 +463,7 @@ def max_pool_grad(g: Tensor, idx: np.ndarray, geo: _Geo) -> Tensor:
         np.multiply(g4, idx == off, out=out)  # dx[first argmax of the window] = g
 
     out = _spread(piece, geo, g.shape[0], g.shape[1], g.dtype)
-    if _state.enabled and g.requires_grad:
-        return Tensor(out, None, True, Node(MAX_POOL_GRAD, (g,), idx, geo))
-    return Tensor(out)
+    return record(MAX_POOL_GRAD, out, (g,), idx, geo)
 
 
 @gate("max_pool_grad", "gathers: g receives the upstream value at each window's maximum")
@@ -485,9 +479,7 @@ def max_pool_pick(h: Tensor, idx: np.ndarray, geo: _Geo) -> Tensor:
         np.copyto(out, _windows(hp, geo, i, j), where=idx == off)  # z = h[argmax]
     if geo.nd == 1:
         out = out[:, :, 0, :]
-    if _state.enabled and h.requires_grad:
-        return Tensor(out, None, True, Node(MAX_POOL_PICK, (h,), idx, geo))
-    return Tensor(out)
+    return record(MAX_POOL_PICK, out, (h,), idx, geo)
 
 
 @gate("max_pool_pick", "scatters: each window's maximum position receives the upstream gradient")
@@ -552,9 +544,7 @@ def avg_pool_grad(g: Tensor, geo: _Geo) -> Tensor:
         np.copyto(out, share)
 
     out = _spread(piece, geo, g.shape[0], g.shape[1], g.dtype)
-    if _state.enabled and g.requires_grad:
-        return Tensor(out, None, True, Node(AVG_POOL_GRAD, (g,), None, geo))
-    return Tensor(out)
+    return record(AVG_POOL_GRAD, out, (g,), None, geo)
 
 
 @gate("avg_pool_grad", "averages: g receives the average pooling of the upstream gradient")

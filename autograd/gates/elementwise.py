@@ -333,9 +333,7 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
     out = np.clip(x.data, min, max)  # z = min(max(x, lo), hi)
     if out.dtype != x.data.dtype:
         out = out.astype(x.data.dtype)
-    if _state.enabled and x.requires_grad:
-        return Tensor(out, None, True, Node(CLIP, (x,), None, (min, max)))
-    return Tensor(out)
+    return record(CLIP, out, (x,), None, (min, max))
 
 
 @gate("clip", "gates: g passes where lo <= x <= hi (bounds included), else 0")

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Node, _state, gate
+from ..graph import Node, gate
 from ..tensor import Tensor
-from ._common import _t, normalize_axis
+from ._common import _t, normalize_axis, record
 
 
 def _check_float(x: Tensor, op: str) -> None:
@@ -23,9 +23,7 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     (axis,) = normalize_axis(axis, x.ndim, "log_softmax")
     shifted = x.data - np.max(x.data, axis=axis, keepdims=True)
     out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))  # z = x - lse(x)
-    if _state.enabled and x.requires_grad:
-        return Tensor(out, None, True, Node(LOG_SOFTMAX, (x,), out, axis))
-    return Tensor(out)
+    return record(LOG_SOFTMAX, out, (x,), out, axis)
 
 
 @gate("log_softmax", "the input receives g - softmax(x) * sum(g) along the axis")
@@ -43,9 +41,7 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
     (axis,) = normalize_axis(axis, x.ndim, "softmax")
     e = np.exp(x.data - np.max(x.data, axis=axis, keepdims=True))
     out = e / np.sum(e, axis=axis, keepdims=True)  # z = e^x / sum e^x
-    if _state.enabled and x.requires_grad:
-        return Tensor(out, None, True, Node(SOFTMAX, (x,), out, axis))
-    return Tensor(out)
+    return record(SOFTMAX, out, (x,), out, axis)
 
 
 @gate("softmax", "the input receives s * (g - sum(g * s)) along the axis, s the output")
@@ -70,9 +66,7 @@ def embedding(indices: Any, weight: Tensor) -> Tensor:
             f"(weight shape {weight.shape})"
         )
     out = weight.data[idx]  # z[...] = W[i[...]]
-    if _state.enabled and weight.requires_grad:
-        return Tensor(out, None, True, Node(EMBEDDING, (weight,), None, idx))
-    return Tensor(out)
+    return record(EMBEDDING, out, (weight,), None, idx)
 
 
 @gate("embedding", "scatter-adds: each used row receives the sum of its lookups' gradients")
@@ -100,9 +94,7 @@ def binary_cross_entropy(p: Any, y: Any) -> Tensor:
     out = (-(y.data * log_p + (1 - y.data) * log_q)).astype(
         p.dtype, copy=False
     )  # z = -[y ln p + (1-y) ln(1-p)]
-    if _state.enabled and (p.requires_grad or y.requires_grad):
-        return Tensor(out, None, True, Node(BINARY_CROSS_ENTROPY, (p, y), None, None))
-    return Tensor(out)
+    return record(BINARY_CROSS_ENTROPY, out, (p, y), None, None)
 
 
 @gate(

@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Node, _state, gate
+from ..graph import Node, gate
 from ..tensor import Tensor
-from ._common import _t, normalize_axis
+from ._common import _t, normalize_axis, record
 
 
 def _expand_back(g: Tensor, node: Node) -> Tensor:
@@ -31,9 +31,7 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     out = np.add.reduce(x.data, axis=axes, keepdims=keepdims)  # z = sum_i x_i (np.sum's kernel)
     if not isinstance(out, np.ndarray):
         out = np.asarray(out)
-    if _state.enabled and x.requires_grad:
-        return Tensor(out, None, True, Node(SUM, (x,), None, (axes, keepdims)))
-    return Tensor(out)
+    return record(SUM, out, (x,), None, (axes, keepdims))
 
 
 @gate("sum", "distributes: every summed element receives the upstream gradient")
@@ -72,9 +70,7 @@ def _extreme(x: Any, axis: Any, keepdims: bool, name: str, kernel: Any, g: Any) 
     if x.data.size == 0:
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
     out = np.asarray(kernel(x.data, axis=axes, keepdims=keepdims))
-    if _state.enabled and x.requires_grad:
-        return Tensor(out, None, True, Node(g, (x,), out, (axes, keepdims)))
-    return Tensor(out)
+    return record(g, out, (x,), out, (axes, keepdims))
 
 
 def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -113,9 +109,7 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     if not keepdims:
         out = np.squeeze(out, axis=axes)
     out = np.asarray(out)
-    if _state.enabled and x.requires_grad:
-        return Tensor(out, None, True, Node(LOGSUMEXP, (x,), out, (axes, keepdims)))
-    return Tensor(out)
+    return record(LOGSUMEXP, out, (x,), out, (axes, keepdims))
 
 
 @gate("logsumexp", "soft max: the input receives g * softmax(x) = g * e^(x - out)")

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Node, _reduce_to_shape, _state, gate
+from ..graph import Node, _reduce_to_shape, gate
 from ..tensor import Tensor
 from ._common import _t, normalize_axis, record
 
@@ -34,9 +34,7 @@ def reshape(x: Any, shape: Any) -> Tensor:
         raise ValueError(
             f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) into {shape}"
         ) from None
-    if _state.enabled and x.requires_grad:
-        return Tensor(out, None, True, Node(RESHAPE, (x,), None, shape))
-    return Tensor(out)
+    return record(RESHAPE, out, (x,), None, shape)
 
 
 @gate("reshape", "passes: the gradient is reshaped back to the input's shape")
@@ -54,9 +52,7 @@ def permute(x: Any, axes: Sequence[int] | None = None) -> Tensor:
     if axes == tuple(range(x.ndim)):
         return x
     out = x.data.transpose(axes)  # z[..., i, ...] = x[... permuted ...]
-    if _state.enabled and x.requires_grad:
-        return Tensor(out, None, True, Node(PERMUTE, (x,), None, axes))
-    return Tensor(out)
+    return record(PERMUTE, out, (x,), None, axes)
 
 
 @gate("permute", "passes: the gradient is permuted back by the inverse permutation")
@@ -137,9 +133,7 @@ def broadcast_to(x: Any, shape: Any) -> Tensor:
         out = _broadcast_view(x.data, shape)  # a read-only view: values repeated, not copied
     except ValueError:
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
-    if _state.enabled and x.requires_grad:
-        return Tensor(out, None, True, Node(BROADCAST, (x,), None, shape))
-    return Tensor(out)
+    return record(BROADCAST, out, (x,), None, shape)
 
 
 @gate("broadcast_to", "sums: each input element receives the sum of the gradients of its copies")
@@ -184,9 +178,7 @@ def getitem(x: Any, index: Any) -> Tensor:
         raise IndexError(f"getitem: {err} (indexing a tensor of shape {x.shape})") from None
     if not isinstance(out, np.ndarray):
         out = np.asarray(out)
-    if _state.enabled and x.requires_grad:
-        return Tensor(out, None, True, Node(GETITEM, (x,), None, index))
-    return Tensor(out)
+    return record(GETITEM, out, (x,), None, index)
 
 
 @gate("getitem", "scatters: the gradient goes back to the selected positions; repeats accumulate")
