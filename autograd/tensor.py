@@ -375,32 +375,64 @@ class Tensor:
     def minimum(self, o: Any) -> Tensor:
         return minimum(self, o)
 
-    def sum(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return sum(self, axis, keepdims)
+    def sum(
+        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
+    ) -> Tensor:
+        return sum(self, _axis(axis, dim), keepdims or keepdim)
 
-    def mean(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return mean(self, axis, keepdims)
+    def mean(
+        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
+    ) -> Tensor:
+        return mean(self, _axis(axis, dim), keepdims or keepdim)
 
-    def max(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return max(self, axis, keepdims)
+    def max(
+        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
+    ) -> Tensor:
+        return max(self, _axis(axis, dim), keepdims or keepdim)
 
-    def min(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return min(self, axis, keepdims)
+    def min(
+        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
+    ) -> Tensor:
+        return min(self, _axis(axis, dim), keepdims or keepdim)
 
-    def var(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return var(self, axis, keepdims, ddof=ddof)
+    def var(
+        self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dim: Any = None,
+        keepdim: bool = False,
+    ) -> Tensor:  # fmt: skip
+        """NumPy's convention: ``ddof=0`` (PyTorch's default is the unbiased ``ddof=1``)."""
+        return var(self, _axis(axis, dim), keepdims or keepdim, ddof=ddof)
 
-    def std(self, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
-        return std(self, axis, keepdims, ddof=ddof)
+    def std(
+        self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dim: Any = None,
+        keepdim: bool = False,
+    ) -> Tensor:  # fmt: skip
+        """NumPy's convention: ``ddof=0`` (PyTorch's default is the unbiased ``ddof=1``)."""
+        return std(self, _axis(axis, dim), keepdims or keepdim, ddof=ddof)
 
-    def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
-        return logsumexp(self, axis, keepdims)
+    def logsumexp(
+        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
+    ) -> Tensor:
+        return logsumexp(self, _axis(axis, dim), keepdims or keepdim)
 
-    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        return argmax(self, axis, keepdims)
+    def argmax(
+        self,
+        axis: int | None = None,
+        keepdims: bool = False,
+        *,
+        dim: Any = None,
+        keepdim: bool = False,
+    ) -> Tensor:
+        return argmax(self, _axis(axis, dim), keepdims or keepdim)
 
-    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
-        return argmin(self, axis, keepdims)
+    def argmin(
+        self,
+        axis: int | None = None,
+        keepdims: bool = False,
+        *,
+        dim: Any = None,
+        keepdim: bool = False,
+    ) -> Tensor:
+        return argmin(self, _axis(axis, dim), keepdims or keepdim)
 
     def any(self, axis: Any = None) -> Tensor:
         return Tensor(np.any(self.data, axis=axis))
@@ -408,11 +440,11 @@ class Tensor:
     def all(self, axis: Any = None) -> Tensor:
         return Tensor(np.all(self.data, axis=axis))
 
-    def softmax(self, axis: int = -1) -> Tensor:
-        return softmax(self, axis)
+    def softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        return softmax(self, axis if dim is None else dim)
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
-        return log_softmax(self, axis)
+    def log_softmax(self, axis: int = -1, *, dim: int | None = None) -> Tensor:
+        return log_softmax(self, axis if dim is None else dim)
 
     def reshape(self, *shape: Any) -> Tensor:
         return reshape(
@@ -490,6 +522,15 @@ def _wrap(data: np.ndarray, node: Node | None = None) -> Tensor:
     t._node = node
     t._hooks = None
     return t
+
+
+def _axis(axis: Any, dim: Any) -> Any:
+    """Methods take NumPy's ``axis`` and PyTorch's ``dim`` (one of them)."""
+    if dim is None:
+        return axis
+    if axis is not None:
+        raise TypeError("pass either axis= or dim=, not both")
+    return dim
 
 
 def _seed_gradient(t: Tensor, gradient: Any, op: str) -> Tensor:

@@ -160,3 +160,14 @@ def test_np_array_of_a_tensor_copies_and_asarray_shares():
     a[0] = 99
     assert t.data[0] == 1.0
     assert np.asarray(t) is t.data
+
+
+def test_reductions_accept_pytorch_dim_and_keepdim():
+    x = ag.tensor(np.arange(6.0).reshape(2, 3))
+    assert x.sum(dim=1).tolist() == x.sum(axis=1).tolist() == [3.0, 12.0]
+    assert x.mean(dim=0, keepdim=True).shape == (1, 3)
+    assert x.max(dim=1).tolist() == [2.0, 5.0]
+    assert x.argmax(dim=1).tolist() == [2, 2]
+    np.testing.assert_allclose(x.softmax(dim=0).data.sum(axis=0), [1.0, 1.0, 1.0], rtol=1e-6)
+    with pytest.raises(TypeError, match="axis= or dim="):
+        x.sum(axis=0, dim=1)
