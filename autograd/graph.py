@@ -273,23 +273,6 @@ def _consumer_counts(roots: Iterable[Node]) -> dict[Node, int]:
     return count
 
 
-def topological_order(roots: Iterable[Node]) -> list[Node]:
-    """Reachable nodes, each once, every node before the nodes that feed it (backward order)."""
-    count = _consumer_counts(roots)
-    ready = [n for n in count if count[n] == 0]
-    order = []
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for t in node.inputs:
-            parent = t._node
-            if parent is not None:
-                count[parent] -= 1
-                if count[parent] == 0:
-                    ready.append(parent)
-    return order
-
-
 def _reduce_to_shape(g: Tensor, shape: tuple) -> Tensor:
     """Sum a broadcast gradient back to ``shape`` (the one shared unbroadcast rule)."""
     extra = g.ndim - len(shape)
