@@ -46,6 +46,24 @@ def _check_requires_grad(arr: np.ndarray, op: str = "requires_grad") -> None:
         )
 
 
+def _reduction_method(name: str) -> Callable[..., Tensor]:
+    """The Tensor method for the reduction gate ``name`` (looked up when called: the gate modules
+    are imported at the bottom of this one), taking NumPy's axis/keepdims or PyTorch's dim/keepdim."""
+
+    def method(
+        self: Tensor,
+        axis: Any = None,
+        keepdims: bool = False,
+        *,
+        dim: Any = None,
+        keepdim: bool = False,
+    ) -> Tensor:
+        return getattr(_reduce, name)(self, _axis(axis, dim), keepdims or keepdim)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
 class Tensor:
     """An n-dimensional array that records the gates applied to it.
 
@@ -375,25 +393,13 @@ class Tensor:
     def minimum(self, o: Any) -> Tensor:
         return minimum(self, o)
 
-    def sum(
-        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
-    ) -> Tensor:
-        return sum(self, _axis(axis, dim), keepdims or keepdim)
-
-    def mean(
-        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
-    ) -> Tensor:
-        return mean(self, _axis(axis, dim), keepdims or keepdim)
-
-    def max(
-        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
-    ) -> Tensor:
-        return max(self, _axis(axis, dim), keepdims or keepdim)
-
-    def min(
-        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
-    ) -> Tensor:
-        return min(self, _axis(axis, dim), keepdims or keepdim)
+    sum = _reduction_method("sum")
+    mean = _reduction_method("mean")
+    max = _reduction_method("max")
+    min = _reduction_method("min")
+    logsumexp = _reduction_method("logsumexp")
+    argmax = _reduction_method("argmax")  # first index on ties; not differentiable
+    argmin = _reduction_method("argmin")
 
     def var(
         self, axis: Any = None, keepdims: bool = False, ddof: int = 0, *, dim: Any = None,
@@ -409,31 +415,6 @@ class Tensor:
         """NumPy's convention: ``ddof=0`` (PyTorch's default is the unbiased ``ddof=1``)."""
         return std(self, _axis(axis, dim), keepdims or keepdim, ddof=ddof)
 
-    def logsumexp(
-        self, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
-    ) -> Tensor:
-        return logsumexp(self, _axis(axis, dim), keepdims or keepdim)
-
-    def argmax(
-        self,
-        axis: int | None = None,
-        keepdims: bool = False,
-        *,
-        dim: Any = None,
-        keepdim: bool = False,
-    ) -> Tensor:
-        return argmax(self, _axis(axis, dim), keepdims or keepdim)
-
-    def argmin(
-        self,
-        axis: int | None = None,
-        keepdims: bool = False,
-        *,
-        dim: Any = None,
-        keepdim: bool = False,
-    ) -> Tensor:
-        return argmin(self, _axis(axis, dim), keepdims or keepdim)
-
     def any(self, axis: Any = None) -> Tensor:
         return Tensor(np.any(self.data, axis=axis))
 
@@ -447,9 +428,7 @@ class Tensor:
         return log_softmax(self, axis if dim is None else dim)
 
     def reshape(self, *shape: Any) -> Tensor:
-        return reshape(
-            self, shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
-        )
+        return reshape(self, _varargs(shape))
 
     view = reshape
 
@@ -462,7 +441,7 @@ class Tensor:
         return permute(self, axes or None)
 
     def permute(self, *axes: Any) -> Tensor:
-        return permute(self, axes[0] if len(axes) == 1 and not isinstance(axes[0], int) else axes)
+        return permute(self, _varargs(axes))
 
     def swapaxes(self, a: int, b: int) -> Tensor:
         return swapaxes(self, a, b)
@@ -474,9 +453,7 @@ class Tensor:
         return unsqueeze(self, axis)
 
     def expand(self, *shape: Any) -> Tensor:
-        return expand(
-            self, shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
-        )
+        return expand(self, _varargs(shape))
 
     def broadcast_to(self, shape: Sequence[int]) -> Tensor:
         return broadcast_to(self, shape)
@@ -489,7 +466,7 @@ class Tensor:
 
     def repeat(self, *reps: Any) -> Tensor:
         """PyTorch's ``repeat`` (= NumPy's ``tile``)."""
-        return tile(self, reps[0] if len(reps) == 1 and not isinstance(reps[0], int) else reps)
+        return tile(self, _varargs(reps))
 
     def tile(self, reps: Sequence[int]) -> Tensor:
         return tile(self, reps)
@@ -522,6 +499,11 @@ def _wrap(data: np.ndarray, node: Node | None = None) -> Tensor:
     t._node = node
     t._hooks = None
     return t
+
+
+def _varargs(args: tuple) -> Any:
+    """``x.reshape(2, 3)`` and ``x.reshape((2, 3))`` alike: one sequence argument, or the ints."""
+    return args[0] if len(args) == 1 and not isinstance(args[0], (int, np.integer)) else args
 
 
 def _axis(axis: Any, dim: Any) -> Any:
@@ -583,6 +565,7 @@ def grad(
 
 
 # Gate functions, imported last: they import Tensor from this module.
+from .gates import reduce as _reduce  # noqa: E402  (the reduction methods call into it)
 from .gates.elementwise import (  # noqa: E402
     abs,
     add,
@@ -606,7 +589,7 @@ from .gates.elementwise import (  # noqa: E402
 )
 from .gates.linalg import dot, matmul  # noqa: E402
 from .gates.neural import log_softmax, softmax  # noqa: E402
-from .gates.reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var  # noqa: E402
+from .gates.reduce import std, sum, var  # noqa: E402
 from .gates.shape import (  # noqa: E402
     broadcast_to,
     expand,
@@ -632,6 +615,7 @@ Tensor.__pow__ = pow  # type: ignore[assignment]
 Tensor.__matmul__ = matmul  # type: ignore[assignment]
 Tensor.__neg__ = neg  # type: ignore[assignment]
 Tensor.__getitem__ = getitem  # type: ignore[assignment]
+
 
 graph._Tensor = Tensor
 graph._sum = sum
