@@ -11,9 +11,11 @@ and whatever its rule saved. Nothing points back, so graphs are freed by referen
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
+from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,7 +38,7 @@ class Gate:
     Rules are written with Tensor operations, so the same rule also runs under ``create_graph``.
     """
 
-    __slots__ = ("name", "rule", "backward")
+    __slots__ = ("name", "rule", "backward", "array_rule")
 
     def __init__(self, name: str, rule: str, backward: Callable[[Node, Tensor], tuple]) -> None:
         if name in GATES:
@@ -44,7 +46,16 @@ class Gate:
         self.name = name
         self.rule = rule
         self.backward = backward
+        self.array_rule: Callable[[Node, np.ndarray], tuple] | None = None
         GATES[name] = self
+
+    def on_arrays(self, array_rule: Callable[[Node, np.ndarray], tuple]) -> Callable:
+        """Decorator: the same rule stated on bare arrays, for a plain ``backward()`` (no graph
+        to record, so no Tensor per gradient). It receives the upstream gradient as an array and
+        returns arrays: fresh ones, ``g`` itself or views of it, never an array the graph keeps.
+        ``gradcheck`` checks this form and ``gradgradcheck`` the Tensor form."""
+        self.array_rule = array_rule
+        return array_rule
 
     def __repr__(self) -> str:
         return f"<gate {self.name}: {self.rule}>"
@@ -61,6 +72,7 @@ def gate(name: str, rule: str) -> Callable[[Callable], Gate]:
 
 # --- nodes -------------------------------------------------------------------------------------
 
+_sequence = itertools.count()
 _FREED = object()  # sentinel: this node's saved values were released after a backward pass
 
 
@@ -72,16 +84,11 @@ class Node:
     after ``backward`` unless ``retain_graph=True``; ``attrs`` holds the gate's non-tensor arguments.
     """
 
-    __slots__ = ("gate", "inputs", "saved", "attrs", "scope", "trace", "hooks", "__weakref__")
+    __slots__ = (
+        "gate", "inputs", "saved", "attrs", "scope", "trace", "hooks", "seq", "__weakref__"
+    )  # fmt: skip
 
-    def __init__(self, gate: Gate, inputs: tuple, saved: Any, attrs: Any) -> None:
-        self.gate = gate
-        self.inputs = inputs
-        self.saved = saved
-        self.attrs = attrs
-        self.scope = _state.scope
-        self.trace = traceback.extract_stack()[:-1] if _state.anomaly else None
-        self.hooks = None
+    # Built only by `recorded` below, slot by slot.
 
     @property
     def name(self) -> str:
@@ -91,6 +98,15 @@ class Node:
     def next_functions(self) -> tuple:
         """The nodes feeding this one (None for leaves and constants), in input order."""
         return tuple(t._node for t in self.inputs)
+
+    seq: int  # recording order: every consumer is newer than its inputs
+    gate: Gate
+    inputs: tuple
+    saved: Any
+    attrs: Any
+    scope: str | None
+    trace: list | None
+    hooks: list | None
 
     def output(self) -> Tensor:
         """The node's output as a Tensor (from the saved output array), for rules stated in terms
@@ -103,6 +119,37 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.gate.name}>"
+
+
+def recorded(
+    gate: Gate, data: np.ndarray, inputs: tuple, saved: Any = None, attrs: Any = None
+) -> Tensor:
+    """The output Tensor of one recorded application of ``gate``, with its node.
+
+    Every recorded operation runs this, so both objects are built slot by slot in this one call
+    (``Node.__init__`` plus ``Tensor.__init__`` would be two more Python calls per gate).
+    """
+    node = _new(Node)
+    node.seq = next(_sequence)
+    node.gate = gate
+    node.inputs = inputs
+    node.saved = saved
+    node.attrs = attrs
+    node.scope = _state.scope
+    node.trace = traceback.extract_stack()[:-1] if _state.anomaly else None
+    node.hooks = None
+    if type(data) is not np.ndarray:  # ufuncs on 0-d arrays return NumPy scalars
+        data = np.asarray(data)
+    t = _new(_Tensor)
+    t.data = data
+    t.grad = None
+    t.requires_grad = True
+    t._node = node
+    t._hooks = None
+    return t
+
+
+_new = object.__new__
 
 
 # --- grad mode, scopes and anomaly mode --------------------------------------------------------
@@ -231,7 +278,7 @@ def _user_frames(trace: list) -> list:
 
 def _check_anomaly(node: Node, grads: Sequence) -> None:
     for i, g in enumerate(grads):
-        if g is not None and not np.all(np.isfinite(g.data)):
+        if g is not None and not np.all(np.isfinite(getattr(g, "data", g))):
             shapes = ", ".join(str(t.shape) for t in node.inputs)
             where = ""
             if node.trace:
@@ -248,42 +295,32 @@ def _check_anomaly(node: Node, grads: Sequence) -> None:
 # --- the backward pass -------------------------------------------------------------------------
 
 
-def _consumer_counts(roots: Iterable[Node]) -> dict[Node, int]:
-    """For every node reachable from ``roots``: how many recorded uses its output has.
-
-    The backward pass runs a node once all of those uses have sent their gradient (Kahn's
-    topological order). Iterative, so a 100,000-gate chain is just a long loop.
-    """
-    count: dict[Node, int] = {}
-    stack = []
-    for r in roots:
-        if r not in count:
-            count[r] = 0
-            stack.append(r)
-    while stack:
-        node = stack.pop()
-        for t in node.inputs:
-            parent = t._node
-            if parent is not None:
-                if parent in count:
-                    count[parent] += 1
-                else:
-                    count[parent] = 1
-                    stack.append(parent)
-    return count
-
-
 def _reduce_to_shape(g: Tensor, shape: tuple) -> Tensor:
     """Sum a broadcast gradient back to ``shape`` (the one shared unbroadcast rule)."""
-    extra = g.ndim - len(shape)
-    axes = tuple(range(extra)) + tuple(
-        i + extra for i, n in enumerate(shape) if n == 1 and g.shape[i + extra] != 1
-    )
+    axes = _broadcast_axes(g.shape, shape)
     if axes:
         g = _sum(g, axis=axes, keepdims=False)
     if g.shape != shape:
         g = g.reshape(shape)
     return g
+
+
+def _reduce_array_to_shape(g: np.ndarray, shape: tuple) -> np.ndarray:
+    """The same rule on a bare array (plain backward)."""
+    axes = _broadcast_axes(g.shape, shape)
+    if axes:
+        g = np.asarray(np.add.reduce(g, axis=axes))
+    if g.shape != shape:
+        g = g.reshape(shape)
+    return g
+
+
+def _broadcast_axes(have: tuple, want: tuple) -> tuple:
+    """The axes of ``have`` that broadcasting ``want`` up to it created or stretched."""
+    extra = len(have) - len(want)
+    return tuple(range(extra)) + tuple(
+        i + extra for i, n in enumerate(want) if n == 1 and have[i + extra] != 1
+    )
 
 
 def _freed_error(node: Node) -> RuntimeError:
@@ -294,31 +331,45 @@ def _freed_error(node: Node) -> RuntimeError:
     )
 
 
-def _add_grads(slot: list, g: Tensor, create_graph: bool) -> None:
-    """Accumulate ``g`` into ``slot = [grad, owned]``; in place only into arrays we allocated."""
-    if create_graph:
+def _tensor_rule_on_arrays(node: Node, g: np.ndarray) -> tuple:
+    """A plain pass through a gate with no array form: its Tensor rule, unwrapped."""
+    return tuple(None if t is None else t.data for t in node.gate.backward(node, _wrap(g)))
+
+
+def _run_hooks(hooks: list, g: Any, plain: bool) -> Any:
+    """Hooks see (and may replace) a Tensor, also in a plain pass."""
+    t = _wrap(g) if plain else g
+    for hook in hooks:
+        out = hook(t)
+        if out is not None:
+            t = out
+    return t.data if plain else t
+
+
+def _accumulate(slot: list, g: Any, plain: bool) -> None:
+    """Add ``g`` into ``slot = [gradient, owned]``; in place only into an array we own."""
+    if not plain:
         slot[0] = slot[0] + g
     elif slot[1]:
-        np.add(slot[0].data, g.data, out=slot[0].data, casting="unsafe")
+        np.add(slot[0], g, out=slot[0], casting="unsafe")
     else:
-        slot[0] = _Tensor(slot[0].data + g.data)
+        slot[0] = np.asarray(slot[0] + g)
         slot[1] = True
 
 
-def _to_leaf(t: Tensor, g: Tensor, owned: bool, create_graph: bool) -> None:
+def _to_leaf(t: Tensor, g: Any, owned: bool, plain: bool) -> None:
     """Accumulate into a leaf's ``.grad`` (after its hooks). Never aliases an array the graph
     still uses: a borrowed gradient is copied."""
     if t._hooks:
-        for hook in t._hooks:
-            out = hook(g)
-            if out is not None:
-                g, owned = out, False
-    if t.grad is None:
-        t.grad = g if create_graph else _Tensor(g.data if owned else g.data.copy())
-    elif create_graph or t.grad.requires_grad:
-        t.grad = t.grad + g
+        g, owned = _run_hooks(t._hooks, g, plain), False
+    if not plain:
+        t.grad = g if t.grad is None else t.grad + g
+    elif t.grad is None:
+        t.grad = _wrap(g if owned else g.copy())
+    elif t.grad.requires_grad:  # a gradient recorded by an earlier create_graph pass
+        t.grad = t.grad + _wrap(g)
     else:
-        t.grad = _Tensor(t.grad.data + g.data)
+        t.grad = _wrap(t.grad.data + g)
 
 
 def run_backward(
@@ -332,99 +383,121 @@ def run_backward(
 
     With ``capture`` (``autograd.grad``), return the gradients of those tensors instead of
     accumulating into any leaf's ``.grad``.
+
+    Order: nodes run from the newest to the oldest (``Node.seq``). Every consumer of a node was
+    recorded after it, so by the time a node runs, every gradient it will receive has arrived:
+    a reverse topological order with no counting pass, and nodes no gradient reaches never run.
+    Discovered nodes wait in a heap; on a chain the next node is simply the parent just reached.
+
+    A plain pass (no ``create_graph``) carries gradients as bare arrays, wrapped into Tensors only
+    where a user sees them (hooks, ``.grad``, the result of ``autograd.grad``): the walk itself
+    then costs no Tensor per edge. Under ``create_graph`` they are Tensors, so the pass is recorded.
     """
+    plain = not create_graph
     prev_mode = _state.enabled
     _state.enabled = create_graph
     anomaly = _state.anomaly
-    grads: dict[Node, list] = {}  # node -> [gradient of its output, whether we own the array]
+    pending: dict[Node, list] = {}  # reached, not yet run: node -> [gradient, whether we own it]
+    heap: list[tuple[int, Node]] = []  # the same nodes, newest first
     captured: dict[Any, list | None] = {}  # node or leaf tensor -> [gradient, owned]
     if capture is not None:
         for t in capture:
             captured[t._node if t._node is not None else t] = None
 
-    def deliver_to_leaf(t: Tensor, g: Tensor, owned: bool) -> None:
+    def deliver_to_leaf(t: Tensor, g: Any, owned: bool) -> None:
         if capture is None:
-            _to_leaf(t, g, owned, create_graph)
+            _to_leaf(t, g, owned, plain)
         elif t in captured:
             if captured[t] is None:
                 captured[t] = [g, owned]
             else:
-                _add_grads(captured[t], g, create_graph)
+                _accumulate(captured[t], g, plain)
 
     try:
-        root_nodes = []
         for r, g in zip(roots, root_grads):
+            g = g.data if plain else g
             if r._node is None:
                 deliver_to_leaf(r, g, False)
-            elif r._node in grads:
-                _add_grads(grads[r._node], g, create_graph)
+            elif r._node in pending:
+                _accumulate(pending[r._node], g, plain)
             else:
-                root_nodes.append(r._node)
-                grads[r._node] = [g, False]
-        count = _consumer_counts(root_nodes)
-        ready = [n for n in root_nodes if count[n] == 0]
-        while ready:
-            node = ready.pop()
-            slot = grads.pop(node, None)
-            if slot is not None:
-                g = slot[0]
+                pending[r._node] = [g, False]
+                heappush(heap, (-r._node.seq, r._node))
+        ndarray, freed = np.ndarray, _FREED
+        node = None
+        while True:
+            if node is None:
+                if not heap:
+                    break
+                node = heappop(heap)[1]
+                g, g_owned = pending.pop(node)
+            if node.hooks or captured:
                 if node.hooks:
-                    for hook in node.hooks:
-                        out = hook(g)
-                        if out is not None:
-                            g = out
-                if captured and node in captured:
+                    g, g_owned = _run_hooks(node.hooks, g, plain), False
+                if node in captured:
                     captured[node] = [g, False]
-                if node.saved is _FREED:
-                    raise _freed_error(node)
-                in_grads = node.gate.backward(node, g)
-                if not retain_graph:
-                    node.saved = _FREED
-                if anomaly:
-                    _check_anomaly(node, in_grads)
-                upstream = g.data
-                # A single-input gate may pass our own array (or a view of it) straight down:
-                # nobody else can see it any more, so the input owns it too.
-                hand_down = (
-                    slot[1]
-                    and g is slot[0]
-                    and len(node.inputs) == 1
-                    and not captured
-                    and not node.hooks
-                )
+                    g_owned = False
+            if node.saved is freed:
+                raise _freed_error(node)
+            if plain:
+                array_rule = node.gate.array_rule
+                if array_rule is not None:
+                    in_grads = array_rule(node, g)
+                else:
+                    in_grads = _tensor_rule_on_arrays(node, g)
             else:
-                in_grads = None  # no gradient reaches this node; still release its parents
-            for i, t in enumerate(node.inputs):
+                in_grads = node.gate.backward(node, g)
+            if not retain_graph:
+                node.saved = freed
+            if anomaly:
+                _check_anomaly(node, in_grads)
+            inputs = node.inputs
+            reached = None  # the first node newly reached from this one, while it is the only one
+            for t, gi in zip(inputs, in_grads):
+                if gi is None or not t.requires_grad:
+                    continue
+                owned = False
+                if plain:
+                    if type(gi) is not ndarray:  # ufuncs on 0-d arrays give NumPy scalars
+                        gi = np.asarray(gi)
+                    if gi.shape != t.data.shape:
+                        gi = _reduce_array_to_shape(gi, t.data.shape)
+                    # May later sums add into this array in place? Only if nobody else can see
+                    # it: a fresh array (rules never return one the graph keeps), or the
+                    # upstream gradient we own (or a writable view of it) handed down by a
+                    # single-input gate.
+                    if gi.base is None and gi is not g:
+                        owned = True
+                    elif g_owned and len(inputs) == 1:
+                        owned = gi is g or (
+                            gi.flags.writeable and (gi.base is g or gi.base is g.base)
+                        )
+                elif gi.shape != t.shape:
+                    gi = _reduce_to_shape(gi, t.shape)
                 parent = t._node
-                if in_grads is not None:
-                    gi = in_grads[i]
-                    if gi is not None and t.requires_grad:
-                        arr = gi.data
-                        if arr.shape != t.data.shape:
-                            gi = _reduce_to_shape(gi, t.data.shape)
-                            arr = gi.data
-                        if not arr.flags.writeable:  # e.g. a zero-stride broadcast view
-                            owned = False
-                        elif arr is upstream or arr.base is not None:  # passed through, or a view
-                            owned = hand_down and (
-                                arr is upstream or arr.base is upstream or arr.base is upstream.base
-                            )
-                        else:
-                            owned = True  # a fresh array: ours to add into
-                        if parent is None:
-                            deliver_to_leaf(t, gi, owned)
-                        else:
-                            pslot = grads.get(parent)
-                            if pslot is None:
-                                grads[parent] = [gi, owned]
-                            else:
-                                _add_grads(pslot, gi, create_graph)
-                if parent is not None:
-                    left = count[parent] - 1
-                    count[parent] = left
-                    if left == 0:
-                        ready.append(parent)
-            slot = g = in_grads = None  # release this node's gradient before walking on
+                if parent is None:
+                    deliver_to_leaf(t, gi, owned)
+                elif parent in pending:
+                    _accumulate(pending[parent], gi, plain)
+                elif reached is None:
+                    reached, reached_g, reached_owned = parent, gi, owned
+                elif parent is reached:  # the same input twice (x * x)
+                    slot = [reached_g, reached_owned]
+                    _accumulate(slot, gi, plain)
+                    reached_g, reached_owned = slot
+                else:
+                    pending[parent] = [gi, owned]
+                    heappush(heap, (-parent.seq, parent))
+            in_grads = None
+            if reached is not None and (not heap or reached.seq > -heap[0][0]):
+                # the newest node waiting runs next, without queueing (on a chain: always)
+                node, g, g_owned = reached, reached_g, reached_owned
+            else:
+                if reached is not None:
+                    pending[reached] = [reached_g, reached_owned]
+                    heappush(heap, (-reached.seq, reached))
+                node = g = None  # release this node's gradient before walking on
+            reached_g = None
     finally:
         _state.enabled = prev_mode
 
@@ -433,10 +506,11 @@ def run_backward(
     result: list[Tensor | None] = []
     for t in capture:
         slot = captured[t._node if t._node is not None else t]
-        result.append(None if slot is None else slot[0])
+        result.append(None if slot is None else _wrap(slot[0]) if plain else slot[0])
     return result
 
 
 # Bound by autograd.tensor once Tensor and the sum gate exist (they import this module first).
 _Tensor: Any = None
+_wrap: Any = None
 _sum: Any = None

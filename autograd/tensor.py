@@ -606,7 +606,8 @@ from .gates.shape import (  # noqa: E402
     unsqueeze,
 )
 
-# Hot operators are the gate functions themselves: no extra Python call per operation.
+# Hot operators and methods are the gate functions themselves: no extra Python call per
+# operation (the methods' definitions in the class body are what readers and IDEs see).
 Tensor.__add__ = add  # type: ignore[assignment]
 Tensor.__sub__ = sub  # type: ignore[assignment]
 Tensor.__mul__ = mul  # type: ignore[assignment]
@@ -615,7 +616,13 @@ Tensor.__pow__ = pow  # type: ignore[assignment]
 Tensor.__matmul__ = matmul  # type: ignore[assignment]
 Tensor.__neg__ = neg  # type: ignore[assignment]
 Tensor.__getitem__ = getitem  # type: ignore[assignment]
+Tensor.relu = relu  # type: ignore[assignment]
+Tensor.tanh = tanh  # type: ignore[assignment]
+Tensor.sigmoid = sigmoid  # type: ignore[assignment]
+Tensor.exp = exp  # type: ignore[assignment]
+Tensor.log = log  # type: ignore[assignment]
 
 
 graph._Tensor = Tensor
 graph._sum = sum
+graph._wrap = _wrap

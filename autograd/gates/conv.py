@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..graph import Node, _state, gate
+from ..graph import Node, _state, gate, recorded
 from ..tensor import Tensor
 from ._common import _t, record
 from .elementwise import where
@@ -210,7 +210,7 @@ def _conv_record(x: Tensor, w: Tensor, b: Tensor | None, geo: _Geo, cols: Any = 
         x.requires_grad or w.requires_grad or (b is not None and b.requires_grad)
     ):
         saved = cols if w.requires_grad else None  # the weight gradient reuses the im2col matrix
-        return Tensor(out, None, True, Node(_CONV[geo.nd], inputs, saved, geo))
+        return recorded(_CONV[geo.nd], out, inputs, saved, geo)
     return Tensor(out)
 
 
@@ -399,7 +399,7 @@ def _max_pool(op: str, nd: int, x: Any, kernel_size: Any, stride: Any, padding: 
     if geo.nd == 1:
         out = out[:, :, 0, :]
     if record:
-        res = Tensor(out, None, True, Node(_MAX_POOL[nd], (x,), idx, geo))
+        res = recorded(_MAX_POOL[nd], out, (x,), idx, geo)
     else:
         res = Tensor(out)
     return res.reshape(res.shape[1:]) if unbatched else res
@@ -500,7 +500,7 @@ def _avg_pool_record(x: Tensor, geo: _Geo) -> Tensor:
     if geo.nd == 1:
         out = out[:, :, 0, :]
     if _state.enabled and x.requires_grad:
-        return Tensor(out, None, True, Node(_AVG_POOL[geo.nd], (x,), None, geo))
+        return recorded(_AVG_POOL[geo.nd], out, (x,), None, geo)
     return Tensor(out)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Node, _state, gate
+from ..graph import Node, _state, gate, recorded
 from ..tensor import Tensor, _wrap
 from ._common import _t, pair, record
 
@@ -35,13 +35,13 @@ def _binary(g: Any, kernel: Any, a: Any, b: Any) -> Tensor:
             f"{g.name}: shapes {a.shape} and {b.shape} cannot be broadcast together"
         ) from None
     if _state.enabled and (a.requires_grad or b.requires_grad):
-        return _wrap(out, Node(g, (a, b), None, None))
+        return recorded(g, out, (a, b))
     return _wrap(out)
 
 
 def _unary(g: Any, out: np.ndarray, x: Tensor, saved: Any = None) -> Tensor:
     if _state.enabled and x.requires_grad:
-        return _wrap(out, Node(g, (x,), saved, None))
+        return recorded(g, out, (x,), saved)
     return _wrap(out)
 
 
@@ -63,6 +63,9 @@ def ADD(node: Node, g: Tensor) -> tuple:
     return g, g
 
 
+ADD.on_arrays(ADD.backward)  # the same statement holds for bare arrays
+
+
 def sub(a: Any, b: Any) -> Tensor:
     return _binary(SUB, np.subtract, a, b)  # z = a - b
 
@@ -72,6 +75,9 @@ def SUB(node: Node, g: Tensor) -> tuple:
     return g, (-g if node.inputs[1].requires_grad else None)
 
 
+SUB.on_arrays(SUB.backward)
+
+
 def mul(a: Any, b: Any) -> Tensor:
     return _binary(MUL, np.multiply, a, b)  # z = a * b
 
@@ -79,12 +85,13 @@ def mul(a: Any, b: Any) -> Tensor:
 @gate("mul", "swaps: each input receives the upstream gradient times the other input")
 def MUL(node: Node, g: Tensor) -> tuple:
     a, b = node.inputs
-    if not _state.enabled:  # plain backward: arrays in, one Tensor out per input
-        gd = g.data
-        return (_wrap(gd * b.data) if a.requires_grad else None), (
-            _wrap(gd * a.data) if b.requires_grad else None
-        )
     return (g * b if a.requires_grad else None), (g * a if b.requires_grad else None)
+
+
+@MUL.on_arrays
+def _mul_arrays(node: Node, g: np.ndarray) -> tuple:
+    a, b = node.inputs
+    return (g * b.data if a.requires_grad else None), (g * a.data if b.requires_grad else None)
 
 
 def div(a: Any, b: Any) -> Tensor:
@@ -107,6 +114,9 @@ def neg(x: Any) -> Tensor:
 @gate("neg", "negates: the input receives -g")
 def NEG(node: Node, g: Tensor) -> tuple:
     return (-g,)
+
+
+NEG.on_arrays(NEG.backward)
 
 
 def pow(a: Any, b: Any) -> Tensor:
@@ -142,6 +152,11 @@ def exp(x: Any) -> Tensor:
 @gate("exp", "scales: the input receives g * e^x (the output itself)")
 def EXP(node: Node, g: Tensor) -> tuple:
     return (g * node.output(),)
+
+
+@EXP.on_arrays
+def _exp_arrays(node: Node, g: np.ndarray) -> tuple:
+    return (g * node.saved,)
 
 
 def log(x: Any) -> Tensor:
@@ -201,6 +216,9 @@ def CLONE(node: Node, g: Tensor) -> tuple:
     return (g,)
 
 
+CLONE.on_arrays(CLONE.backward)
+
+
 # --- maximum / minimum: the "max gate" of the course -------------------------------------------
 
 
@@ -250,22 +268,29 @@ def _zero(dtype: Any) -> np.ndarray:
 def relu(x: Any) -> Tensor:
     x = _t(x)
     d = x.data
-    return _unary(RELU, np.maximum(d, _zero(d.dtype)), x)  # z = max(x, 0)
+    zero = _ZEROS.get(d.dtype)
+    out = np.maximum(d, _zero(d.dtype) if zero is None else zero)  # z = max(x, 0)
+    if _state.enabled and x.requires_grad:  # (_unary inlined: the hottest activations)
+        return recorded(RELU, out, (x,))
+    return _wrap(out)
 
 
 @gate("relu", "routes: g passes where x > 0, else 0; relu'(0) = 0")
 def RELU(node: Node, g: Tensor) -> tuple:
-    if not _state.enabled:
-        d = node.inputs[0].data
-        return (_wrap(g.data * (d > _zero(d.dtype))),)
     return (g * Tensor(node.inputs[0].data > 0),)
+
+
+@RELU.on_arrays
+def _relu_arrays(node: Node, g: np.ndarray) -> tuple:
+    x = node.inputs[0].data
+    return (g * (x > _zero(x.dtype)),)
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
     x = _t(x)
     out = np.where(x.data > 0, x.data, x.data * x.data.dtype.type(negative_slope))
     if _state.enabled and x.requires_grad:
-        return Tensor(out, None, True, Node(LEAKY_RELU, (x,), None, negative_slope))
+        return recorded(LEAKY_RELU, out, (x,), None, negative_slope)
     return Tensor(out)  # z = x if x > 0 else slope * x
 
 
@@ -291,29 +316,34 @@ def sigmoid(x: Any) -> Tensor:
 
 @gate("sigmoid", "squashes: the input receives g * s * (1 - s), s the output")
 def SIGMOID(node: Node, g: Tensor) -> tuple:
-    if not _state.enabled:  # plain backward: the same rule on arrays, one Tensor out
-        s = node.saved
-        return (_wrap(g.data * s * (1 - s)),)
     s = node.output()
     return (g * (s * (1.0 - s)),)
+
+
+@SIGMOID.on_arrays
+def _sigmoid_arrays(node: Node, g: np.ndarray) -> tuple:
+    gs = g * node.saved
+    return (gs - gs * node.saved,)  # g s (1 - s), with no Python-number operand (slow in ufuncs)
 
 
 def tanh(x: Any) -> Tensor:
     x = _t(x)
     out = np.tanh(x.data)  # z = tanh x
-    return _unary(TANH, out, x, out)
+    if _state.enabled and x.requires_grad:
+        return recorded(TANH, out, (x,), out)
+    return _wrap(out)
 
 
 @gate("tanh", "squashes: the input receives g * (1 - t^2), t the output")
 def TANH(node: Node, g: Tensor) -> tuple:
-    if not _state.enabled:
-        t = node.saved
-        local = np.multiply(t, t, out=np.empty_like(t))  # out=: an array even when 0-d
-        np.subtract(1, local, out=local)
-        local *= g.data
-        return (_wrap(local),)
     t = node.output()
     return (g * (1.0 - t * t),)
+
+
+@TANH.on_arrays
+def _tanh_arrays(node: Node, g: np.ndarray) -> tuple:
+    t = node.saved
+    return (g - g * t * t,)  # g (1 - t^2), with no Python-number operand (slow in ufuncs)
 
 
 def softplus(x: Any) -> Tensor:

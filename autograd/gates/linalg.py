@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Node, _state, gate
-from ..tensor import Tensor, _wrap
+from ..graph import Node, _state, gate, recorded
+from ..tensor import Tensor
 from ._common import pair
 
 
@@ -28,7 +28,7 @@ def matmul(a: Any, b: Any) -> Tensor:
             f"matmul: shapes {a.shape} and {b.shape} are not aligned ({why})"
         ) from None
     if _state.enabled and (a.requires_grad or b.requires_grad):
-        return Tensor(out, None, True, Node(MATMUL, (a, b), None, None))
+        return recorded(MATMUL, out, (a, b))
     return Tensor(out)
 
 
@@ -36,24 +36,6 @@ def matmul(a: Any, b: Any) -> Tensor:
 def MATMUL(node: Node, g: Tensor) -> tuple:
     a, b = node.inputs
     if a.ndim > 1 and b.ndim > 1:
-        if not _state.enabled:  # plain backward: the same rule on arrays, one Tensor per input
-            gd = g.data
-            ga = _wrap(gd @ np.swapaxes(b.data, -1, -2)) if a.requires_grad else None
-            gb = None
-            if b.requires_grad:
-                bd = b.data
-                if (
-                    bd.ndim == 2
-                    and gd.ndim == 2
-                    and not bd.flags.c_contiguous
-                    and bd.flags.f_contiguous
-                ):
-                    # b is a transposed view (x @ W.T): give its gradient the same layout, so W's
-                    # gradient comes back contiguous after the transpose's rule (as PyTorch does)
-                    gb = _wrap((gd.T @ a.data).T)
-                else:
-                    gb = _wrap(np.swapaxes(a.data, -1, -2) @ gd)
-            return ga, gb
         ga = g @ b.mT if a.requires_grad else None
         gb = a.mT @ g if b.requires_grad else None
         return ga, gb  # batch axes that were broadcast are summed by the engine
@@ -71,6 +53,24 @@ def MATMUL(node: Node, g: Tensor) -> tuple:
         gb = a2.mT @ g2
         if b.ndim == 1:
             gb = gb.squeeze(-1)
+    return ga, gb
+
+
+@MATMUL.on_arrays
+def _matmul_arrays(node: Node, g: np.ndarray) -> tuple:
+    a, b = node.inputs
+    if a.ndim < 2 or b.ndim < 2:  # 1-D operands: the Tensor form's promotions
+        return tuple(None if t is None else t.data for t in MATMUL.backward(node, Tensor(g)))
+    ga = g @ np.swapaxes(b.data, -1, -2) if a.requires_grad else None
+    gb = None
+    if b.requires_grad:
+        bd = b.data
+        if bd.ndim == 2 and g.ndim == 2 and not bd.flags.c_contiguous and bd.flags.f_contiguous:
+            # b is a transposed view (x @ W.T): give its gradient the same layout, so W's
+            # gradient comes back contiguous after the transpose's rule (as PyTorch does)
+            gb = (g.T @ a.data).T
+        else:
+            gb = np.swapaxes(a.data, -1, -2) @ g
     return ga, gb
 
 
@@ -111,7 +111,7 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
             out = out + bias.data  # mixed dtypes promote, as the composition would
         inputs = (x, weight, bias)
     if _state.enabled and any(t.requires_grad for t in inputs):
-        return Tensor(out, None, True, Node(LINEAR, inputs, None, None))
+        return recorded(LINEAR, out, inputs)
     return Tensor(out)
 
 
@@ -120,14 +120,20 @@ def LINEAR(node: Node, g: Tensor) -> tuple:
     x, w = node.inputs[0], node.inputs[1]
     wants_bias = len(node.inputs) == 3 and node.inputs[2].requires_grad
     n_out, n_in = w.shape
-    if not _state.enabled:  # plain backward: the same rule on arrays
-        g2 = g.data.reshape(-1, n_out)
-        gx = _wrap(g.data @ w.data) if x.requires_grad else None
-        gw = _wrap(g2.T @ x.data.reshape(-1, n_in)) if w.requires_grad else None
-        gb = _wrap(g2.sum(axis=0)) if wants_bias else None
-    else:
-        g2 = g.reshape((-1, n_out))
-        gx = g @ w if x.requires_grad else None
-        gw = g2.mT @ x.reshape((-1, n_in)) if w.requires_grad else None
-        gb = g2.sum(axis=0) if wants_bias else None
+    g2 = g.reshape((-1, n_out))
+    gx = g @ w if x.requires_grad else None
+    gw = g2.mT @ x.reshape((-1, n_in)) if w.requires_grad else None
+    gb = g2.sum(axis=0) if wants_bias else None
+    return (gx, gw, gb)[: len(node.inputs)]
+
+
+@LINEAR.on_arrays
+def _linear_arrays(node: Node, g: np.ndarray) -> tuple:
+    x, w = node.inputs[0], node.inputs[1]
+    wants_bias = len(node.inputs) == 3 and node.inputs[2].requires_grad
+    n_out, n_in = w.shape
+    g2 = g.reshape(-1, n_out)
+    gx = g @ w.data if x.requires_grad else None
+    gw = g2.T @ x.data.reshape(-1, n_in) if w.requires_grad else None
+    gb = np.add.reduce(g2, axis=0) if wants_bias else None
     return (gx, gw, gb)[: len(node.inputs)]

@@ -34,6 +34,13 @@ def LOG_SOFTMAX(node: Node, g: Tensor) -> tuple:
     return (g - probs * g.sum(node.attrs, keepdims=True),)
 
 
+@LOG_SOFTMAX.on_arrays
+def _log_softmax_arrays(node: Node, g: np.ndarray) -> tuple:
+    probs = np.exp(node.saved)
+    probs *= np.add.reduce(g, axis=node.attrs, keepdims=True)
+    return (np.subtract(g, probs, out=probs),)
+
+
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """e^x / sum(e^x) along ``axis``, shifted by the max so it never overflows."""
     x = _t(x)
@@ -48,6 +55,14 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
 def SOFTMAX(node: Node, g: Tensor) -> tuple:
     s = node.output()
     return (s * (g - (g * s).sum(node.attrs, keepdims=True)),)
+
+
+@SOFTMAX.on_arrays
+def _softmax_arrays(node: Node, g: np.ndarray) -> tuple:
+    s = node.saved
+    local = g * s
+    local -= s * np.add.reduce(local, axis=node.attrs, keepdims=True)
+    return (local,)
 
 
 def embedding(indices: Any, weight: Tensor) -> Tensor:

@@ -11,11 +11,12 @@ import numpy as np
 
 from ..graph import Node, gate
 from ..tensor import Tensor
-from ._common import _t, normalize_axis, record
+from ._common import _t, broadcast_view, normalize_axis, record
 
 
-def _expand_back(g: Tensor, node: Node) -> Tensor:
-    """Re-insert the reduced axes of ``g`` (size 1) so it broadcasts against the input."""
+def _expand_back(g: Any, node: Node) -> Any:
+    """Re-insert the reduced axes of ``g`` (size 1) so it broadcasts against the input (``g`` a
+    Tensor or an array)."""
     axes, keepdims = node.attrs
     if keepdims or not axes:
         return g
@@ -37,6 +38,11 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 @gate("sum", "distributes: every summed element receives the upstream gradient")
 def SUM(node: Node, g: Tensor) -> tuple:
     return (_expand_back(g, node).broadcast_to(node.inputs[0].shape),)
+
+
+@SUM.on_arrays
+def _sum_arrays(node: Node, g: np.ndarray) -> tuple:
+    return (broadcast_view(_expand_back(g, node), node.inputs[0].data.shape),)
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:

@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Node, _reduce_to_shape, gate
+from ..graph import Node, _reduce_array_to_shape, _reduce_to_shape, gate
 from ..tensor import Tensor
-from ._common import _t, normalize_axis, record
+from ._common import _t, broadcast_view, normalize_axis, record
 
 
 def _shape_arg(shape: Any) -> tuple[int, ...]:
@@ -42,6 +42,11 @@ def RESHAPE(node: Node, g: Tensor) -> tuple:
     return (reshape(g, node.inputs[0].shape),)
 
 
+@RESHAPE.on_arrays
+def _reshape_arrays(node: Node, g: np.ndarray) -> tuple:
+    return (g.reshape(node.inputs[0].data.shape),)
+
+
 def permute(x: Any, axes: Sequence[int] | None = None) -> Tensor:
     x = _t(x)
     if axes is None:
@@ -57,10 +62,19 @@ def permute(x: Any, axes: Sequence[int] | None = None) -> Tensor:
 
 @gate("permute", "passes: the gradient is permuted back by the inverse permutation")
 def PERMUTE(node: Node, g: Tensor) -> tuple:
-    inverse = [0] * len(node.attrs)
-    for i, a in enumerate(node.attrs):  # (np.argsort costs ~10x this for a handful of axes)
+    return (permute(g, _inverse(node.attrs)),)
+
+
+@PERMUTE.on_arrays
+def _permute_arrays(node: Node, g: np.ndarray) -> tuple:
+    return (g.transpose(_inverse(node.attrs)),)
+
+
+def _inverse(axes: tuple[int, ...]) -> tuple[int, ...]:
+    inverse = [0] * len(axes)
+    for i, a in enumerate(axes):  # (np.argsort costs ~10x this for a handful of axes)
         inverse[a] = i
-    return (permute(g, tuple(inverse)),)
+    return tuple(inverse)
 
 
 def transpose(x: Any, axes: Sequence[int] | None = None) -> Tensor:
@@ -110,27 +124,13 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 # --- broadcasting ------------------------------------------------------------------------------
 
 
-def _broadcast_view(a: np.ndarray, shape: tuple) -> np.ndarray:
-    """np.broadcast_to, built directly as a zero-stride view when ``a`` is contiguous and only
-    size-1 axes grow (np.broadcast_to goes through nditer: ~10x the cost for small arrays)."""
-    if a.flags.c_contiguous and a.ndim <= len(shape):
-        if a.ndim < len(shape):
-            a = a.reshape((1,) * (len(shape) - a.ndim) + a.shape)
-        if all(n == m or n == 1 for n, m in zip(a.shape, shape)):
-            strides = tuple(0 if n != m else s for n, m, s in zip(a.shape, shape, a.strides))
-            out = np.ndarray(shape, a.dtype, a, 0, strides)
-            out.flags.writeable = False
-            return out
-    return np.broadcast_to(a, shape)
-
-
 def broadcast_to(x: Any, shape: Any) -> Tensor:
     x = _t(x)
     shape = _shape_arg(shape)
     if shape == x.data.shape:
         return x
     try:
-        out = _broadcast_view(x.data, shape)  # a read-only view: values repeated, not copied
+        out = broadcast_view(x.data, shape)  # a read-only view: values repeated, not copied
     except ValueError:
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
     return record(BROADCAST, out, (x,), None, shape)
@@ -139,6 +139,11 @@ def broadcast_to(x: Any, shape: Any) -> Tensor:
 @gate("broadcast_to", "sums: each input element receives the sum of the gradients of its copies")
 def BROADCAST(node: Node, g: Tensor) -> tuple:
     return (_reduce_to_shape(g, node.inputs[0].shape),)
+
+
+@BROADCAST.on_arrays
+def _broadcast_arrays(node: Node, g: np.ndarray) -> tuple:
+    return (_reduce_array_to_shape(g, node.inputs[0].data.shape),)
 
 
 def expand(x: Any, shape: Any) -> Tensor:
@@ -187,21 +192,36 @@ def GETITEM(node: Node, g: Tensor) -> tuple:
     return (scatter_add(g, node.attrs, x.shape),)
 
 
+@GETITEM.on_arrays
+def _getitem_arrays(node: Node, g: np.ndarray) -> tuple:
+    return (_scattered(g, node.attrs, node.inputs[0].data.shape),)
+
+
+def _scattered(g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
+    out = np.zeros(shape, dtype=g.dtype)
+    if _is_basic(index):
+        out[index] = g  # basic indexing never repeats a position
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
 def scatter_add(g: Any, index: Any, shape: tuple[int, ...]) -> Tensor:
     """A zero tensor of ``shape`` with ``g`` added at ``index`` (repeated positions accumulate).
     The reverse of ``getitem``, and a gate itself so gradients of gradients work."""
     g = _t(g)
-    out = np.zeros(shape, dtype=g.dtype)
-    if _is_basic(index):
-        out[index] = g.data  # basic indexing never repeats a position
-    else:
-        np.add.at(out, index, g.data)
+    out = _scattered(g.data, index, shape)  # z = 0; z[index] += g
     return record(SCATTER_ADD, out, (g,), None, index)
 
 
 @gate("scatter_add", "gathers: the input receives the gradient at the positions it was added to")
 def SCATTER_ADD(node: Node, g: Tensor) -> tuple:
     return (getitem(g, node.attrs),)
+
+
+@SCATTER_ADD.on_arrays
+def _scatter_add_arrays(node: Node, g: np.ndarray) -> tuple:
+    return (g[node.attrs],)
 
 
 # --- joining and splitting ---------------------------------------------------------------------
