@@ -1,42 +1,56 @@
 """Elementwise gates: arithmetic, activations, maximum/minimum, clip and where.
 
-Each gate: its forward (with the math as a trailing comment) and, right below, its gradient rule.
-Rules return gradients in the broadcast shape; the engine sums them back to each input's shape.
+Each gate: its forward (with the math as a trailing comment) and, beside it, its gradient rule;
+where a plain ``backward()`` can skip Tensors, the same rule on arrays follows (``on_arrays``).
+The two-input arithmetic gates share one forward, ``_binary(GATE, ufunc, math)``, written below
+their rule. Rules return gradients in the broadcast shape; the engine sums them back to each
+input's shape.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..graph import Node, _state, gate, recorded
+from ..graph import Gate, Node, _state, gate, recorded
 from ..tensor import Tensor, _wrap
 from ._common import _t, pair, record
 
 # --- shared helpers ----------------------------------------------------------------------------
 
 
-def _binary(g: Any, kernel: Any, a: Any, b: Any) -> Tensor:
-    ta, tb = type(a), type(b)
-    if not (ta is Tensor and tb is Tensor):
-        # Python-number operand and nothing to record (e.g. inside a backward rule): NumPy's weak
-        # scalar typing keeps float32 float32, and no constant Tensor needs to be made.
-        if not _state.enabled:
-            if ta is Tensor and (tb is float or tb is int):
-                return _wrap(kernel(a.data, b))
-            if tb is Tensor and (ta is float or ta is int):
-                return _wrap(kernel(a, b.data))
-        a, b = pair(a, b)
-    try:
-        out = kernel(a.data, b.data)
-    except ValueError:
-        raise ValueError(
-            f"{g.name}: shapes {a.shape} and {b.shape} cannot be broadcast together"
-        ) from None
-    if _state.enabled and (a.requires_grad or b.requires_grad):
-        return recorded(g, out, (a, b))
-    return _wrap(out)
+def _binary(g: Gate, kernel: np.ufunc, math: str) -> Callable[[Any, Any], Tensor]:
+    """The forward of a broadcasting two-input gate: ``kernel`` on both operands' arrays.
+
+    Built once per gate, so an operation costs one Python call (``Tensor.__add__`` is ``add``).
+    """
+
+    def forward(a: Any, b: Any) -> Tensor:
+        ta, tb = type(a), type(b)
+        if not (ta is Tensor and tb is Tensor):
+            # Python-number operand and nothing to record (e.g. inside a backward rule): NumPy's
+            # weak scalar typing keeps float32 float32, and no constant Tensor needs to be made.
+            if not _state.enabled:
+                if ta is Tensor and (tb is float or tb is int):
+                    return _wrap(kernel(a.data, b))
+                if tb is Tensor and (ta is float or ta is int):
+                    return _wrap(kernel(a, b.data))
+            a, b = pair(a, b)
+        try:
+            out = kernel(a.data, b.data)
+        except ValueError:
+            raise ValueError(
+                f"{g.name}: shapes {a.shape} and {b.shape} cannot be broadcast together"
+            ) from None
+        if _state.enabled and (a.requires_grad or b.requires_grad):
+            return recorded(g, out, (a, b))
+        return _wrap(out)
+
+    forward.__name__ = forward.__qualname__ = g.name
+    forward.__doc__ = f"Elementwise {g.name}, broadcasting: {math}."
+    return forward
 
 
 def _unary(g: Any, out: np.ndarray, x: Tensor, saved: Any = None) -> Tensor:
@@ -54,20 +68,13 @@ def _times_local(g: Tensor, local: Tensor) -> Tensor:
 # --- arithmetic --------------------------------------------------------------------------------
 
 
-def add(a: Any, b: Any) -> Tensor:
-    return _binary(ADD, np.add, a, b)  # z = a + b
-
-
 @gate("add", "distributes: each input receives the upstream gradient unchanged")
 def ADD(node: Node, g: Tensor) -> tuple:
     return g, g
 
 
 ADD.on_arrays(ADD.backward)  # the same statement holds for bare arrays
-
-
-def sub(a: Any, b: Any) -> Tensor:
-    return _binary(SUB, np.subtract, a, b)  # z = a - b
+add = _binary(ADD, np.add, "z = a + b")
 
 
 @gate("sub", "distributes: a receives the upstream gradient, b receives its negation")
@@ -76,10 +83,7 @@ def SUB(node: Node, g: Tensor) -> tuple:
 
 
 SUB.on_arrays(SUB.backward)
-
-
-def mul(a: Any, b: Any) -> Tensor:
-    return _binary(MUL, np.multiply, a, b)  # z = a * b
+sub = _binary(SUB, np.subtract, "z = a - b")
 
 
 @gate("mul", "swaps: each input receives the upstream gradient times the other input")
@@ -94,8 +98,7 @@ def _mul_arrays(node: Node, g: np.ndarray) -> tuple:
     return (g * b.data if a.requires_grad else None), (g * a.data if b.requires_grad else None)
 
 
-def div(a: Any, b: Any) -> Tensor:
-    return _binary(DIV, np.true_divide, a, b)  # z = a / b
+mul = _binary(MUL, np.multiply, "z = a * b")
 
 
 @gate("div", "a receives g / b; b receives -g * a / b^2")
@@ -104,6 +107,9 @@ def DIV(node: Node, g: Tensor) -> tuple:
     ga = _times_local(g, 1.0 / b) if a.requires_grad else None
     gb = _times_local(g, -a / (b * b)) if b.requires_grad else None
     return ga, gb
+
+
+div = _binary(DIV, np.true_divide, "z = a / b")
 
 
 def neg(x: Any) -> Tensor:
@@ -117,10 +123,6 @@ def NEG(node: Node, g: Tensor) -> tuple:
 
 
 NEG.on_arrays(NEG.backward)
-
-
-def pow(a: Any, b: Any) -> Tensor:
-    return _binary(POW, np.power, a, b)  # z = a ** b
 
 
 @gate("pow", "a receives g * b * a^(b-1); b receives g * a^b * ln(a) (0 where a = 0)")
@@ -141,6 +143,9 @@ def POW(node: Node, g: Tensor) -> tuple:
         zero = Tensor(a.data == 0)
         gb = _times_local(g, where(zero, 0.0, a**b * log(where(zero, 1.0, a))))
     return ga, gb
+
+
+pow = _binary(POW, np.power, "z = a ** b")
 
 
 def exp(x: Any) -> Tensor:
@@ -222,10 +227,6 @@ CLONE.on_arrays(CLONE.backward)
 # --- maximum / minimum: the "max gate" of the course -------------------------------------------
 
 
-def maximum(a: Any, b: Any) -> Tensor:
-    return _binary(MAXIMUM, np.maximum, a, b)  # z = max(a, b)
-
-
 def _route(node: Node, g: Tensor, a_wins: np.ndarray) -> tuple:
     a, b = node.inputs
     tie = a.data == b.data
@@ -241,14 +242,16 @@ def MAXIMUM(node: Node, g: Tensor) -> tuple:
     return _route(node, g, a.data > b.data)
 
 
-def minimum(a: Any, b: Any) -> Tensor:
-    return _binary(MINIMUM, np.minimum, a, b)  # z = min(a, b)
+maximum = _binary(MAXIMUM, np.maximum, "z = max(a, b)")
 
 
 @gate("minimum", "routes: the smaller input receives the gradient; ties split it evenly")
 def MINIMUM(node: Node, g: Tensor) -> tuple:
     a, b = node.inputs
     return _route(node, g, a.data < b.data)
+
+
+minimum = _binary(MINIMUM, np.minimum, "z = min(a, b)")
 
 
 # --- activations -------------------------------------------------------------------------------
@@ -266,24 +269,23 @@ def _zero(dtype: Any) -> np.ndarray:
 
 
 def relu(x: Any) -> Tensor:
-    x = _t(x)
+    x = x if type(x) is Tensor else _t(x)  # (no call for the common case)
     d = x.data
     zero = _ZEROS.get(d.dtype)
     out = np.maximum(d, _zero(d.dtype) if zero is None else zero)  # z = max(x, 0)
     if _state.enabled and x.requires_grad:  # (_unary inlined: the hottest activations)
-        return recorded(RELU, out, (x,))
+        return recorded(RELU, out, (x,), out)
     return _wrap(out)
 
 
 @gate("relu", "routes: g passes where x > 0, else 0; relu'(0) = 0")
 def RELU(node: Node, g: Tensor) -> tuple:
-    return (g * Tensor(node.inputs[0].data > 0),)
+    return (g * Tensor(np.sign(node.saved)),)  # the output's sign: 1 where x > 0, else 0
 
 
 @RELU.on_arrays
 def _relu_arrays(node: Node, g: np.ndarray) -> tuple:
-    x = node.inputs[0].data
-    return (g * (x > _zero(x.dtype)),)
+    return (g * np.sign(node.saved),)  # a float mask: no bool-to-float cast in the product
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
@@ -327,7 +329,7 @@ def _sigmoid_arrays(node: Node, g: np.ndarray) -> tuple:
 
 
 def tanh(x: Any) -> Tensor:
-    x = _t(x)
+    x = x if type(x) is Tensor else _t(x)  # (no call for the common case)
     out = np.tanh(x.data)  # z = tanh x
     if _state.enabled and x.requires_grad:
         return recorded(TANH, out, (x,), out)
