@@ -38,7 +38,7 @@ class Gate:
     Rules are written with Tensor operations, so the same rule also runs under ``create_graph``.
     """
 
-    __slots__ = ("name", "rule", "backward", "array_rule")
+    __slots__ = ("name", "rule", "backward", "array_rule", "fresh_views")
 
     def __init__(self, name: str, rule: str, backward: Callable[[Node, Tensor], tuple]) -> None:
         if name in GATES:
@@ -47,6 +47,10 @@ class Gate:
         self.rule = rule
         self.backward = backward
         self.array_rule: Callable[[Node, np.ndarray], tuple] | None = None
+        # True when every view its array rule returns (other than a view of g) looks into an
+        # array the rule itself just made, one per gradient (matmul's transposed products):
+        # such views are as much ours as fresh arrays.
+        self.fresh_views = False
         GATES[name] = self
 
     def on_arrays(self, array_rule: Callable[[Node, np.ndarray], tuple]) -> Callable:
@@ -468,10 +472,10 @@ def run_backward(
                     # single-input gate.
                     if gi.base is None and gi is not g:
                         owned = True
-                    elif g_owned and len(inputs) == 1:
-                        owned = gi is g or (
-                            gi.flags.writeable and (gi.base is g or gi.base is g.base)
-                        )
+                    elif gi is g or gi.base is g or gi.base is g.base:
+                        owned = g_owned and len(inputs) == 1 and gi.flags.writeable
+                    else:
+                        owned = node.gate.fresh_views and gi.flags.writeable
                 elif gi.shape != t.shape:
                     gi = _reduce_to_shape(gi, t.shape)
                 parent = t._node

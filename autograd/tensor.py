@@ -132,7 +132,7 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        return permute(self, tuple(range(self.ndim - 1, -1, -1)))
+        return permute(self)  # all axes reversed
 
     @property
     def mT(self) -> Tensor:

@@ -56,6 +56,9 @@ def MATMUL(node: Node, g: Tensor) -> tuple:
     return ga, gb
 
 
+MATMUL.fresh_views = True  # its array rule's views are transposes of products it just made
+
+
 @MATMUL.on_arrays
 def _matmul_arrays(node: Node, g: np.ndarray) -> tuple:
     a, b = node.inputs

@@ -21,8 +21,10 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     x = _t(x)
     _check_float(x, "log_softmax")
     (axis,) = normalize_axis(axis, x.ndim, "log_softmax")
-    shifted = x.data - np.max(x.data, axis=axis, keepdims=True)
-    out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))  # z = x - lse(x)
+    d = x.data
+    shifted = d - np.maximum.reduce(d, axis=axis, keepdims=True)  # (np.max's own kernel)
+    lse = np.add.reduce(np.exp(shifted), axis=axis, keepdims=True)
+    out = np.subtract(shifted, np.log(lse, out=lse), out=shifted)  # z = x - lse(x)
     return record(LOG_SOFTMAX, out, (x,), out, axis)
 
 

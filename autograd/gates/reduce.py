@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -48,7 +49,7 @@ def _sum_arrays(node: Node, g: np.ndarray) -> tuple:
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     x = _t(x)
     axes = normalize_axis(axis, x.ndim, "mean")
-    n = int(np.prod([x.shape[a] for a in axes])) if x.ndim else 1
+    n = math.prod(x.shape[a] for a in axes)  # (np.prod costs microseconds on a list)
     if n == 0:
         raise ValueError(f"mean: cannot average over an empty axis of shape {x.shape}")
     return sum(x, axes, keepdims) * (1.0 / n)  # composite: sum, then scale
@@ -57,7 +58,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
     x = _t(x)
     axes = normalize_axis(axis, x.ndim, "var")
-    n = int(np.prod([x.shape[a] for a in axes])) if x.ndim else 1
+    n = math.prod(x.shape[a] for a in axes)  # (np.prod costs microseconds on a list)
     if n - ddof <= 0:
         raise ValueError(f"var: {n} elements with ddof={ddof} leave no degrees of freedom")
     centred = x - mean(x, axes, keepdims=True)

@@ -49,13 +49,17 @@ def _reshape_arrays(node: Node, g: np.ndarray) -> tuple:
 
 def permute(x: Any, axes: Sequence[int] | None = None) -> Tensor:
     x = _t(x)
-    if axes is None:
-        axes = tuple(range(x.ndim - 1, -1, -1))
-    axes = tuple(int(a) % max(x.ndim, 1) for a in axes)
-    if sorted(axes) != list(range(x.ndim)):
-        raise ValueError(f"permute: {axes} is not a permutation of the axes of shape {x.shape}")
-    if axes == tuple(range(x.ndim)):
-        return x
+    nd = x.data.ndim
+    if axes is None:  # reverse the axes (``.T``): always a permutation, so nothing to check
+        if nd < 2:
+            return x
+        axes = tuple(range(nd - 1, -1, -1))
+    else:
+        axes = tuple(int(a) % max(nd, 1) for a in axes)
+        if sorted(axes) != list(range(nd)):
+            raise ValueError(f"permute: {axes} is not a permutation of the axes of shape {x.shape}")
+        if axes == tuple(range(nd)):
+            return x
     out = x.data.transpose(axes)  # z[..., i, ...] = x[... permuted ...]
     return record(PERMUTE, out, (x,), None, axes)
 
