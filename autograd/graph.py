@@ -38,7 +38,7 @@ class Gate:
     Rules are written with Tensor operations, so the same rule also runs under ``create_graph``.
     """
 
-    __slots__ = ("name", "rule", "backward", "array_rule", "fresh_views")
+    __slots__ = ("name", "rule", "backward", "array_rule", "in_place_rule", "fresh_views")
 
     def __init__(self, name: str, rule: str, backward: Callable[[Node, Tensor], tuple]) -> None:
         if name in GATES:
@@ -47,6 +47,7 @@ class Gate:
         self.rule = rule
         self.backward = backward
         self.array_rule: Callable[[Node, np.ndarray], tuple] | None = None
+        self.in_place_rule: Callable[[Node, np.ndarray], tuple] | None = None
         # True when every view its array rule returns (other than a view of g) looks into an
         # array the rule itself just made, one per gradient (matmul's transposed products):
         # such views are as much ours as fresh arrays.
@@ -60,6 +61,12 @@ class Gate:
         ``gradcheck`` checks this form and ``gradgradcheck`` the Tensor form."""
         self.array_rule = array_rule
         return array_rule
+
+    def on_arrays_in_place(self, in_place_rule: Callable[[Node, np.ndarray], tuple]) -> Callable:
+        """Decorator: the array rule for when the engine owns ``g`` (nobody else can see it), so
+        the rule may write its result into ``g`` and return it: no new array on a big tensor."""
+        self.in_place_rule = in_place_rule
+        return in_place_rule
 
     def __repr__(self) -> str:
         return f"<gate {self.name}: {self.rule}>"
@@ -444,9 +451,11 @@ def run_backward(
             if node.saved is freed:
                 raise _freed_error(node)
             if plain:
-                array_rule = node.gate.array_rule
-                if array_rule is not None:
-                    in_grads = array_rule(node, g)
+                gate = node.gate
+                if g_owned and gate.in_place_rule is not None:
+                    in_grads = gate.in_place_rule(node, g)
+                elif gate.array_rule is not None:
+                    in_grads = gate.array_rule(node, g)
                 else:
                     in_grads = _tensor_rule_on_arrays(node, g)
             else:

@@ -274,18 +274,25 @@ def relu(x: Any) -> Tensor:
     zero = _ZEROS.get(d.dtype)
     out = np.maximum(d, _zero(d.dtype) if zero is None else zero)  # z = max(x, 0)
     if _state.enabled and x.requires_grad:  # (_unary inlined: the hottest activations)
-        return recorded(RELU, out, (x,), out)
+        return recorded(RELU, out, (x,))
     return _wrap(out)
 
 
 @gate("relu", "routes: g passes where x > 0, else 0; relu'(0) = 0")
 def RELU(node: Node, g: Tensor) -> tuple:
-    return (g * Tensor(np.sign(node.saved)),)  # the output's sign: 1 where x > 0, else 0
+    return (g * Tensor(node.inputs[0].data > 0),)
 
 
 @RELU.on_arrays
 def _relu_arrays(node: Node, g: np.ndarray) -> tuple:
-    return (g * np.sign(node.saved),)  # a float mask: no bool-to-float cast in the product
+    x = node.inputs[0].data
+    return (g * (x > _ZEROS[x.dtype]),)  # (the forward made this dtype's zero)
+
+
+@RELU.on_arrays_in_place
+def _relu_in_place(node: Node, g: np.ndarray) -> tuple:
+    x = node.inputs[0].data
+    return (np.multiply(g, x > _ZEROS[x.dtype], out=g),)
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:

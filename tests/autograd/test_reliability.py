@@ -142,18 +142,24 @@ _PROGRAMS = [
     lambda h: (h.sum(axis=1, keepdims=True) * h).sum() + h.sum() * 3.0,
     lambda h: (h.T * h.T).mean() + h.mean() * h.sum() + ag.tanh(h).mean(axis=0).sum(),
     lambda h: (h.reshape(12) * 2.0).sum() + h.max() + h.mean(),
+    # relu masks an upstream gradient it owns in place; matmul hands W.T's gradient down as a
+    # view of its own product; a relu output used twice must not be masked twice
+    lambda h: (h.relu() * 2.0).sum() + ((h * 3.0).relu() * h).mean(),
+    lambda h: ((h @ h.T).relu() * h.sum()).sum() + ((h * 2.0).T.relu() @ h).mean(),
+    lambda h: (lambda r: (r * r).sum() + (r * 3.0).relu().sum())((h * 2.0).relu() * 2.0),
 ]
 
 
 @pytest.mark.parametrize("program", _PROGRAMS)
 @given(hnp.arrays(np.float64, (3, 4), elements=st.floats(-2, 2)))
 def test_backward_equals_autograd_grad_on_shared_and_broadcast_subexpressions(program, arr):
-    """backward() adds into arrays it owns in place; autograd.grad never does. Reused nodes,
-    sums/means (read-only zero-stride gradients) and views exercise exactly those ownership rules."""
+    """A plain backward() writes into gradient arrays it owns (sums, relu's mask); a recorded
+    one (create_graph=True: the Tensor rules) never writes in place. Reused nodes, sums/means
+    (read-only zero-stride gradients) and views exercise exactly those ownership rules."""
     x1 = ag.tensor(arr, requires_grad=True)
     program(x1 * 1.5).backward()
     x2 = ag.tensor(arr, requires_grad=True)
-    (expected,) = ag.grad(program(x2 * 1.5), x2)
+    (expected,) = ag.grad(program(x2 * 1.5), x2, create_graph=True)
     np.testing.assert_allclose(x1.grad.data, expected.data, rtol=1e-12, atol=1e-12)
 
 
@@ -162,3 +168,16 @@ def test_leaf_gradients_are_writable():
     (x.sum() * 3).backward()
     x.grad.data *= 0.5  # in-place gradient clipping must work
     assert x.grad.tolist() == [[1.5] * 3] * 2
+
+
+def test_relu_masking_in_place_never_touches_a_gradient_someone_kept():
+    x = ag.tensor(np.array([-1.0, 2.0, -3.0, 4.0]), requires_grad=True)
+    h = x * 1.0
+    r = h.relu()
+    r.retain_grad()  # the relu's upstream gradient is now visible: it must stay unmasked
+    seen = []
+    h.register_hook(lambda g: seen.append(g.data.copy()))
+    (r * ag.tensor(np.array([5.0, 6.0, 7.0, 8.0]))).sum().backward()
+    assert r.grad.tolist() == [5.0, 6.0, 7.0, 8.0]
+    assert x.grad.tolist() == [0.0, 6.0, 0.0, 8.0]
+    assert seen[0].tolist() == [0.0, 6.0, 0.0, 8.0]
