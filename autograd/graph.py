@@ -83,7 +83,10 @@ def gate(name: str, rule: str) -> Callable[[Callable], Gate]:
 
 # --- nodes -------------------------------------------------------------------------------------
 
-_sequence = itertools.count()
+_next_seq = itertools.count().__next__
+# In-place array rules pay off on big gradients only: on a small array NumPy's `out=` costs more
+# than the allocation it saves.
+_IN_PLACE_MIN_SIZE = 4096
 _FREED = object()  # sentinel: this node's saved values were released after a backward pass
 
 
@@ -140,14 +143,15 @@ def recorded(
     Every recorded operation runs this, so both objects are built slot by slot in this one call
     (``Node.__init__`` plus ``Tensor.__init__`` would be two more Python calls per gate).
     """
+    state = _state
     node = _new(Node)
-    node.seq = next(_sequence)
+    node.seq = _next_seq()
     node.gate = gate
     node.inputs = inputs
     node.saved = saved
     node.attrs = attrs
-    node.scope = _state.scope
-    node.trace = traceback.extract_stack()[:-1] if _state.anomaly else None
+    node.scope = state.scope
+    node.trace = traceback.extract_stack()[:-1] if state.anomaly else None
     node.hooks = None
     if type(data) is not np.ndarray:  # ufuncs on 0-d arrays return NumPy scalars
         data = np.asarray(data)
@@ -452,7 +456,7 @@ def run_backward(
                 raise _freed_error(node)
             if plain:
                 gate = node.gate
-                if g_owned and gate.in_place_rule is not None:
+                if g_owned and gate.in_place_rule is not None and g.size >= _IN_PLACE_MIN_SIZE:
                     in_grads = gate.in_place_rule(node, g)
                 elif gate.array_rule is not None:
                     in_grads = gate.array_rule(node, g)

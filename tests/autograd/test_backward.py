@@ -60,7 +60,9 @@ def test_backward_on_non_scalar_needs_gradient_of_the_right_shape():
     y = x * 2
     with pytest.raises(RuntimeError, match="only for one-element outputs.*\\(2,\\)"):
         y.backward()
-    with pytest.raises(RuntimeError, match="gradient has shape \\(3,\\) but the output has shape \\(2,\\)"):
+    with pytest.raises(
+        RuntimeError, match="gradient has shape \\(3,\\) but the output has shape \\(2,\\)"
+    ):
         y.backward(np.ones(3))
     y.backward(np.array([1.0, -1.0]))
     assert x.grad.tolist() == [2.0, -2.0]

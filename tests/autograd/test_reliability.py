@@ -181,3 +181,14 @@ def test_relu_masking_in_place_never_touches_a_gradient_someone_kept():
     assert r.grad.tolist() == [5.0, 6.0, 7.0, 8.0]
     assert x.grad.tolist() == [0.0, 6.0, 0.0, 8.0]
     assert seen[0].tolist() == [0.0, 6.0, 0.0, 8.0]
+
+
+@pytest.mark.parametrize("program", _PROGRAMS[-3:])
+def test_in_place_rules_on_big_gradients_match_the_recorded_pass(program):
+    """relu masks in place only gradients of at least 4096 elements: check them at that size."""
+    arr = np.random.default_rng(0).standard_normal((64, 80))
+    x1 = ag.tensor(arr, requires_grad=True)
+    program(x1 * 1.5).backward()
+    x2 = ag.tensor(arr, requires_grad=True)
+    (expected,) = ag.grad(program(x2 * 1.5), x2, create_graph=True)
+    np.testing.assert_allclose(x1.grad.data, expected.data, rtol=1e-12, atol=1e-12)

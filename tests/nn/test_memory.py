@@ -30,4 +30,6 @@ def test_memory_is_flat_over_1000_training_steps():
             gc.collect()
             rss[step] = _rss_bytes()
     assert np.isfinite(loss.item())
-    assert rss[1000] <= 1.10 * rss[10], f"RSS grew from {rss[10] / 1e6:.1f} MB to {rss[1000] / 1e6:.1f} MB"
+    assert rss[1000] <= 1.10 * rss[10], (
+        f"RSS grew from {rss[10] / 1e6:.1f} MB to {rss[1000] / 1e6:.1f} MB"
+    )
