@@ -7,15 +7,17 @@ from typing import Any
 import numpy as np
 
 from ..graph import Gate, _state, recorded
-from ..tensor import Tensor, _as_array
+from ..tensor import Tensor, _as_array, _wrap
 
 
 def operand(x: Any, like: Tensor | None = None) -> Tensor:
     """A constant operand as a Tensor. Python numbers and 0-d values adopt the floating dtype of
     the tensor they meet (``x * 2.0`` stays float32); arrays keep their own dtype."""
+    kind = type(x)
+    if (kind is float or kind is int) and like is not None and like.data.dtype.kind == "f":
+        return _wrap(np.asarray(x, dtype=like.data.dtype))  # the common case: x * 0.5
     if isinstance(x, Tensor):
         return x
-    kind = type(x)
     scalar = (
         kind is float or kind is int or (isinstance(x, (np.generic, np.ndarray)) and x.ndim == 0)
     )
@@ -47,13 +49,15 @@ def record(
         for t in inputs:
             if t.requires_grad:
                 return recorded(gate, data, inputs, saved, attrs)
-    return Tensor(data)
+    return _wrap(data)
 
 
 def normalize_axis(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
     """Axis argument (None, int or tuple) as a sorted tuple of non-negative ints."""
     if axis is None:
         return tuple(range(ndim))
+    if type(axis) is int and -ndim <= axis < ndim:  # the common case, without the general checks
+        return (axis % ndim,)
     axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
     out = []
     for a in axes:
