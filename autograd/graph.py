@@ -419,14 +419,17 @@ def run_backward(
         for t in capture:
             captured[t._node if t._node is not None else t] = None
 
+    # A leaf's contributions are summed first and reach its hooks and .grad once, after the
+    # walk (as in PyTorch), so a weight used three times costs one .grad update, not three.
+    leaves: dict[Tensor, list] = captured if capture is not None else {}
+
     def deliver_to_leaf(t: Tensor, g: Any, owned: bool) -> None:
-        if capture is None:
-            _to_leaf(t, g, owned, plain)
-        elif t in captured:
-            if captured[t] is None:
-                captured[t] = [g, owned]
-            else:
-                _accumulate(captured[t], g, plain)
+        slot = leaves.get(t, False)
+        if slot is None or slot is False:
+            if slot is None or capture is None:  # (autograd.grad: only the captured tensors)
+                leaves[t] = [g, owned]
+        else:
+            _accumulate(slot, g, plain)
 
     try:
         for r, g in zip(roots, root_grads):
@@ -515,6 +518,9 @@ def run_backward(
                     heappush(heap, (-reached.seq, reached))
                 node = g = None  # release this node's gradient before walking on
             reached_g = None
+        if capture is None:
+            for t, (g, owned) in leaves.items():
+                _to_leaf(t, g, owned, plain)
     finally:
         _state.enabled = prev_mode
 

@@ -43,7 +43,10 @@ def SUM(node: Node, g: Tensor) -> tuple:
 
 @SUM.on_arrays
 def _sum_arrays(node: Node, g: np.ndarray) -> tuple:
-    return (broadcast_view(_expand_back(g, node), node.inputs[0].data.shape),)
+    shape = node.inputs[0].data.shape
+    if g.size == 1:  # a full sum: filling a new array costs less than building a strided view
+        return (np.full(shape, g.reshape(()), dtype=g.dtype),)
+    return (broadcast_view(_expand_back(g, node), shape),)
 
 
 def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:

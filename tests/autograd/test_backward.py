@@ -272,3 +272,12 @@ def test_weight_used_transposed_gets_a_contiguous_gradient():
     (x @ w.T).sum().backward()
     assert w.grad.data.flags.c_contiguous
     np.testing.assert_allclose(w.grad.data, np.ones((5, 4)) @ x.data, rtol=1e-6)
+
+
+def test_a_leaf_hook_sees_the_summed_gradient_once():
+    x = f64(1.0, 2.0)
+    seen = []
+    x.register_hook(lambda g: seen.append(g.tolist()))
+    (x * 2 + x * x + x.sum()).sum().backward()  # three uses of x
+    assert seen == [[2 + 2 * 1 + 2, 2 + 2 * 2 + 2]]  # PyTorch's convention: one call, the total
+    assert x.grad.tolist() == seen[0]
