@@ -63,8 +63,9 @@ class Gate:
         return array_rule
 
     def on_arrays_in_place(self, in_place_rule: Callable[[Node, np.ndarray], tuple]) -> Callable:
-        """Decorator: the array rule for when the engine owns ``g`` (nobody else can see it), so
-        the rule may write its result into ``g`` and return it: no new array on a big tensor."""
+        """Decorator: the array rule for when the engine owns ``g`` (nobody else can see it) and
+        ``g`` has at least ``_IN_PLACE_MIN_SIZE`` elements: the rule may write its result into
+        ``g`` and return it, saving a new array (on small arrays NumPy's ``out=`` costs more)."""
         self.in_place_rule = in_place_rule
         return in_place_rule
 
@@ -102,7 +103,17 @@ class Node:
         "gate", "inputs", "saved", "attrs", "scope", "trace", "hooks", "seq", "__weakref__"
     )  # fmt: skip
 
-    # Built only by `recorded` below, slot by slot.
+    seq: int  # recording order: every consumer is newer than its inputs
+    gate: Gate
+    inputs: tuple
+    saved: Any
+    attrs: Any
+    scope: str | None  # dotted name of the nn.Module whose forward recorded it
+    trace: list | None  # the stack where it was recorded (anomaly mode only)
+    hooks: list | None
+
+    def __init__(self) -> None:
+        raise TypeError("Node: nodes are recorded by gates (autograd.graph.recorded), not built")
 
     @property
     def name(self) -> str:
@@ -112,15 +123,6 @@ class Node:
     def next_functions(self) -> tuple:
         """The nodes feeding this one (None for leaves and constants), in input order."""
         return tuple(t._node for t in self.inputs)
-
-    seq: int  # recording order: every consumer is newer than its inputs
-    gate: Gate
-    inputs: tuple
-    saved: Any
-    attrs: Any
-    scope: str | None
-    trace: list | None
-    hooks: list | None
 
     def output(self) -> Tensor:
         """The node's output as a Tensor (from the saved output array), for rules stated in terms
@@ -293,7 +295,8 @@ def _user_frames(trace: list) -> list:
 
 def _check_anomaly(node: Node, grads: Sequence) -> None:
     for i, g in enumerate(grads):
-        if g is not None and not np.all(np.isfinite(getattr(g, "data", g))):
+        data = g if isinstance(g, np.ndarray) else None if g is None else g.data
+        if data is not None and not np.all(np.isfinite(data)):
             shapes = ", ".join(str(t.shape) for t in node.inputs)
             where = ""
             if node.trace:
@@ -413,7 +416,9 @@ def run_backward(
     _state.enabled = create_graph
     anomaly = _state.anomaly
     pending: dict[Node, list] = {}  # reached, not yet run: node -> [gradient, whether we own it]
-    heap: list[tuple[int, Node]] = []  # the same nodes, newest first
+    # The same nodes, newest first (id() breaks ties between copies of one node: never compare
+    # nodes themselves).
+    heap: list[tuple[int, int, Node]] = []
     captured: dict[Any, list | None] = {}  # node or leaf tensor -> [gradient, owned]
     if capture is not None:
         for t in capture:
@@ -440,14 +445,14 @@ def run_backward(
                 _accumulate(pending[r._node], g, plain)
             else:
                 pending[r._node] = [g, False]
-                heappush(heap, (-r._node.seq, r._node))
+                heappush(heap, (-r._node.seq, id(r._node), r._node))
         ndarray, freed = np.ndarray, _FREED
         node = None
         while True:
             if node is None:
                 if not heap:
                     break
-                node = heappop(heap)[1]
+                node = heappop(heap)[2]
                 g, g_owned = pending.pop(node)
             if node.hooks or captured:
                 if node.hooks:
@@ -472,7 +477,14 @@ def run_backward(
             if anomaly:
                 _check_anomaly(node, in_grads)
             inputs = node.inputs
-            reached = None  # the first node newly reached from this one, while it is the only one
+            if len(in_grads) != len(inputs):
+                raise RuntimeError(
+                    f"{node.gate.name}: its backward rule returned {len(in_grads)} gradients for "
+                    f"{len(inputs)} inputs"
+                )
+            # The first node newly reached from this one (while it is the only one) may run next
+            # without going through `pending` and the heap: on a chain, every node does.
+            reached = None
             for t, gi in zip(inputs, in_grads):
                 if gi is None or not t.requires_grad:
                     continue
@@ -488,6 +500,7 @@ def run_backward(
                     # single-input gate.
                     if gi.base is None and gi is not g:
                         owned = True
+                    # (from here on gi.base is not None, so `gi.base is g.base` means a shared base)
                     elif gi is g or gi.base is g or gi.base is g.base:
                         owned = g_owned and len(inputs) == 1 and gi.flags.writeable
                     else:
@@ -501,13 +514,14 @@ def run_backward(
                     _accumulate(pending[parent], gi, plain)
                 elif reached is None:
                     reached, reached_g, reached_owned = parent, gi, owned
-                elif parent is reached:  # the same input twice (x * x)
-                    slot = [reached_g, reached_owned]
-                    _accumulate(slot, gi, plain)
-                    reached_g, reached_owned = slot
+                elif parent is reached:  # the same input twice (x * x): it waits like the rest
+                    pending[parent] = [reached_g, reached_owned]
+                    heappush(heap, (-parent.seq, id(parent), parent))
+                    reached = reached_g = None
+                    _accumulate(pending[parent], gi, plain)
                 else:
                     pending[parent] = [gi, owned]
-                    heappush(heap, (-parent.seq, parent))
+                    heappush(heap, (-parent.seq, id(parent), parent))
             in_grads = None
             if reached is not None and (not heap or reached.seq > -heap[0][0]):
                 # the newest node waiting runs next, without queueing (on a chain: always)
@@ -515,7 +529,7 @@ def run_backward(
             else:
                 if reached is not None:
                     pending[reached] = [reached_g, reached_owned]
-                    heappush(heap, (-reached.seq, reached))
+                    heappush(heap, (-reached.seq, id(reached), reached))
                 node = g = None  # release this node's gradient before walking on
             reached_g = None
         if capture is None:

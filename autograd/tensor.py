@@ -358,26 +358,19 @@ class Tensor:
         return compare(np.logical_or, self, o)
 
     # --- methods (delegating to gates) ----------------------------------------------------------
-    def exp(self) -> Tensor:
-        return exp(self)
-
-    def log(self) -> Tensor:
-        return log(self)
+    # The hottest are the gate functions themselves, bound at the bottom of this module (no extra
+    # Python call per operation): declared here so readers and type checkers see them.
+    exp: Callable[[], Tensor]
+    log: Callable[[], Tensor]
+    relu: Callable[[], Tensor]
+    sigmoid: Callable[[], Tensor]
+    tanh: Callable[[], Tensor]
 
     def sqrt(self) -> Tensor:
         return sqrt(self)
 
     def abs(self) -> Tensor:
         return abs(self)
-
-    def relu(self) -> Tensor:
-        return relu(self)
-
-    def sigmoid(self) -> Tensor:
-        return sigmoid(self)
-
-    def tanh(self) -> Tensor:
-        return tanh(self)
 
     def pow(self, e: Any) -> Tensor:
         return pow(self, e)
@@ -487,16 +480,17 @@ class Tensor:
 _new = object.__new__
 
 
-def _wrap(data: np.ndarray, node: Node | None = None) -> Tensor:
-    """Internal constructor for a gate's result (``data`` is already an ndarray of the right
-    dtype): the five slot stores of ``__init__`` without its checks, about half the cost."""
+def _wrap(data: np.ndarray) -> Tensor:
+    """Internal constructor for an unrecorded result (``data`` is already an ndarray of the right
+    dtype): the five slot stores of ``__init__`` without its checks, about half the cost.
+    (``graph.recorded`` builds recorded results the same way, with their node.)"""
     if type(data) is not np.ndarray:  # ufuncs on 0-d arrays return NumPy scalars
         data = np.asarray(data)
     t = _new(Tensor)
     t.data = data
     t.grad = None
-    t.requires_grad = node is not None
-    t._node = node
+    t.requires_grad = False
+    t._node = None
     t._hooks = None
     return t
 
@@ -606,8 +600,7 @@ from .gates.shape import (  # noqa: E402
     unsqueeze,
 )
 
-# Hot operators and methods are the gate functions themselves: no extra Python call per
-# operation (the methods' definitions in the class body are what readers and IDEs see).
+# Hot operators and methods are the gate functions themselves: no extra Python call per operation.
 Tensor.__add__ = add  # type: ignore[assignment]
 Tensor.__sub__ = sub  # type: ignore[assignment]
 Tensor.__mul__ = mul  # type: ignore[assignment]

@@ -149,6 +149,7 @@ pow = _binary(POW, np.power, "z = a ** b")
 
 
 def exp(x: Any) -> Tensor:
+    """Elementwise e^x."""
     x = _t(x)
     out = np.exp(x.data)  # z = e^x
     return _unary(EXP, out, x, out)
@@ -165,6 +166,7 @@ def _exp_arrays(node: Node, g: np.ndarray) -> tuple:
 
 
 def log(x: Any) -> Tensor:
+    """Elementwise natural logarithm."""
     x = _t(x)
     return _unary(LOG, np.log(x.data), x)  # z = ln x
 
@@ -269,6 +271,7 @@ def _zero(dtype: Any) -> np.ndarray:
 
 
 def relu(x: Any) -> Tensor:
+    """Elementwise max(x, 0)."""
     x = x if type(x) is Tensor else _t(x)  # (no call for the common case)
     d = x.data
     zero = _ZEROS.get(d.dtype)
@@ -286,13 +289,13 @@ def RELU(node: Node, g: Tensor) -> tuple:
 @RELU.on_arrays
 def _relu_arrays(node: Node, g: np.ndarray) -> tuple:
     x = node.inputs[0].data
-    return (g * (x > _ZEROS[x.dtype]),)  # (the forward made this dtype's zero)
+    return (g * (x > _zero(x.dtype)),)
 
 
 @RELU.on_arrays_in_place
 def _relu_in_place(node: Node, g: np.ndarray) -> tuple:
     x = node.inputs[0].data
-    return (np.multiply(g, x > _ZEROS[x.dtype], out=g),)
+    return (np.multiply(g, x > _zero(x.dtype), out=g),)
 
 
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
@@ -318,6 +321,7 @@ def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def sigmoid(x: Any) -> Tensor:
+    """Elementwise 1 / (1 + e^-x), stable in both tails."""
     x = _t(x)
     out = _stable_sigmoid(x.data)  # z = 1 / (1 + e^-x)
     return _unary(SIGMOID, out, x, out)
@@ -336,6 +340,7 @@ def _sigmoid_arrays(node: Node, g: np.ndarray) -> tuple:
 
 
 def tanh(x: Any) -> Tensor:
+    """Elementwise hyperbolic tangent."""
     x = x if type(x) is Tensor else _t(x)  # (no call for the common case)
     out = np.tanh(x.data)  # z = tanh x
     if _state.enabled and x.requires_grad:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Node, _state, gate, recorded
+from ..graph import Node, _state, _tensor_rule_on_arrays, gate, recorded
 from ..tensor import Tensor
 from ._common import pair
 
@@ -63,7 +63,7 @@ MATMUL.fresh_views = True  # its array rule's views are transposes of products i
 def _matmul_arrays(node: Node, g: np.ndarray) -> tuple:
     a, b = node.inputs
     if a.ndim < 2 or b.ndim < 2:  # 1-D operands: the Tensor form's promotions
-        return tuple(None if t is None else t.data for t in MATMUL.backward(node, Tensor(g)))
+        return _tensor_rule_on_arrays(node, g)
     ga = g @ np.swapaxes(b.data, -1, -2) if a.requires_grad else None
     gb = None
     if b.requires_grad:

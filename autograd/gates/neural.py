@@ -38,8 +38,7 @@ def LOG_SOFTMAX(node: Node, g: Tensor) -> tuple:
 
 @LOG_SOFTMAX.on_arrays
 def _log_softmax_arrays(node: Node, g: np.ndarray) -> tuple:
-    probs = np.exp(node.saved)
-    probs *= np.add.reduce(g, axis=node.attrs, keepdims=True)
+    probs = np.exp(node.saved) * np.add.reduce(g, axis=node.attrs, keepdims=True)  # (promotes)
     return (np.subtract(g, probs, out=probs),)
 
 

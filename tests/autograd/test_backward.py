@@ -281,3 +281,43 @@ def test_a_leaf_hook_sees_the_summed_gradient_once():
     (x * 2 + x * x + x.sum()).sum().backward()  # three uses of x
     assert seen == [[2 + 2 * 1 + 2, 2 + 2 * 2 + 2]]  # PyTorch's convention: one call, the total
     assert x.grad.tolist() == seen[0]
+
+
+@pytest.mark.parametrize("op", ["log_softmax", "softmax", "tanh", "sigmoid", "exp", "relu"])
+def test_plain_backward_promotes_like_the_recorded_pass(op):
+    """A float32 tensor meeting a float64 upstream gradient: the array rules (plain backward)
+    must give what the Tensor rules (create_graph) give, dtype included."""
+    x = ag.tensor(np.array([[0.5, -1.0, 2.0]], dtype=np.float32), requires_grad=True)
+    w = ag.tensor(np.array([[1.0, 2.0, -3.0]]), dtype=np.float64)
+    (getattr(x, op)() * w).sum().backward()
+    x2 = ag.tensor(x.data.copy(), requires_grad=True)
+    (expected,) = ag.grad((getattr(x2, op)() * w).sum(), x2, create_graph=True)
+    assert x.grad.dtype == expected.dtype
+    np.testing.assert_allclose(x.grad.data, expected.data, rtol=1e-6)  # float32 inputs
+
+
+def test_a_deep_copied_node_can_meet_its_original_in_one_backward():
+    import copy
+
+    x = f64(0.5, -1.0)
+    y = (x * 3.0).tanh()
+    y2 = copy.deepcopy(y)  # same recording order (seq) as y
+    (y * y2.exp()).sum().backward()
+    assert x.grad is not None and np.all(np.isfinite(x.grad.data))
+
+
+def test_a_rule_returning_too_few_gradients_is_an_error_naming_its_gate():
+    from autograd.graph import GATES, Gate, recorded
+
+    bad = Gate(
+        "test_two_inputs_one_gradient", "returns one gradient for two inputs", lambda n, g: (g,)
+    )
+    try:
+        a, b = f64(1.0), f64(2.0)
+        out = recorded(bad, a.data + b.data, (a, b))
+        with pytest.raises(
+            RuntimeError, match="test_two_inputs_one_gradient.*1 gradients for 2 inputs"
+        ):
+            out.sum().backward()
+    finally:
+        del GATES[bad.name]
