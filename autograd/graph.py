@@ -477,7 +477,7 @@ def run_backward(
             if anomaly:
                 _check_anomaly(node, in_grads)
             inputs = node.inputs
-            if len(in_grads) != len(inputs):
+            if len(in_grads) != len(inputs):  # (zip(strict=True) would cost 5x this check)
                 raise RuntimeError(
                     f"{node.gate.name}: its backward rule returned {len(in_grads)} gradients for "
                     f"{len(inputs)} inputs"

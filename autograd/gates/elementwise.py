@@ -289,7 +289,8 @@ def RELU(node: Node, g: Tensor) -> tuple:
 @RELU.on_arrays
 def _relu_arrays(node: Node, g: np.ndarray) -> tuple:
     x = node.inputs[0].data
-    return (g * (x > _zero(x.dtype)),)
+    zero = _ZEROS.get(x.dtype)
+    return (g * (x > (_zero(x.dtype) if zero is None else zero)),)
 
 
 @RELU.on_arrays_in_place
