@@ -2,10 +2,12 @@
 
 A *gate* is one kind of operation (``mul``, ``max``, ``conv2d``...): a name, a one-line statement of
 its gradient rule, and the rule itself. A *node* is one application of a gate, recorded when some
-input requires grad. ``backward`` walks the nodes in reverse topological order and applies each rule.
+input requires grad: the output Tensor itself, which then carries its gate, its inputs and what the
+rule saved (``Tensor.grad_fn`` shows it PyTorch's way). ``backward`` walks the nodes in reverse
+topological order and applies each rule.
 
-Ownership (what keeps what alive): an output Tensor holds its node; a node holds its input Tensors
-and whatever its rule saved. Nothing points back, so graphs are freed by reference counting alone.
+Ownership (what keeps what alive): a recorded Tensor holds its input Tensors and whatever its rule
+saved. Nothing points back, so graphs are freed by reference counting alone.
 """
 
 from __future__ import annotations
@@ -40,21 +42,21 @@ class Gate:
 
     __slots__ = ("name", "rule", "backward", "array_rule", "in_place_rule", "fresh_views")
 
-    def __init__(self, name: str, rule: str, backward: Callable[[Node, Tensor], tuple]) -> None:
+    def __init__(self, name: str, rule: str, backward: Callable[[Tensor, Tensor], tuple]) -> None:
         if name in GATES:
             raise ValueError(f"gate {name!r} is registered twice")
         self.name = name
         self.rule = rule
         self.backward = backward
-        self.array_rule: Callable[[Node, np.ndarray], tuple] | None = None
-        self.in_place_rule: Callable[[Node, np.ndarray], tuple] | None = None
+        self.array_rule: Callable[[Tensor, np.ndarray], tuple] | None = None
+        self.in_place_rule: Callable[[Tensor, np.ndarray], tuple] | None = None
         # True when every view its array rule returns (other than a view of g) looks into an
         # array the rule itself just made, one per gradient (matmul's transposed products):
         # such views are as much ours as fresh arrays.
         self.fresh_views = False
         GATES[name] = self
 
-    def on_arrays(self, array_rule: Callable[[Node, np.ndarray], tuple]) -> Callable:
+    def on_arrays(self, array_rule: Callable[[Tensor, np.ndarray], tuple]) -> Callable:
         """Decorator: the same rule stated on bare arrays, for a plain ``backward()`` (no graph
         to record, so no Tensor per gradient). It receives the upstream gradient as an array and
         returns arrays: fresh ones, ``g`` itself or views of it, never an array the graph keeps.
@@ -62,7 +64,7 @@ class Gate:
         self.array_rule = array_rule
         return array_rule
 
-    def on_arrays_in_place(self, in_place_rule: Callable[[Node, np.ndarray], tuple]) -> Callable:
+    def on_arrays_in_place(self, in_place_rule: Callable[[Tensor, np.ndarray], tuple]) -> Callable:
         """Decorator: the array rule for when the engine owns ``g`` (nobody else can see it) and
         ``g`` has at least ``_IN_PLACE_MIN_SIZE`` elements: the rule may write its result into
         ``g`` and return it, saving a new array (on small arrays NumPy's ``out=`` costs more)."""
@@ -92,77 +94,80 @@ _FREED = object()  # sentinel: this node's saved values were released after a ba
 
 
 class Node:
-    """One recorded gate application (what PyTorch calls ``grad_fn``).
+    """A recorded gate application, as ``Tensor.grad_fn`` shows it (PyTorch's ``grad_fn``).
 
-    ``inputs`` are the input Tensors in argument order (constants included, so the graph can be
-    drawn); ``saved`` is whatever else the rule needs (masks, indices, the output array), released
-    after ``backward`` unless ``retain_graph=True``; ``attrs`` holds the gate's non-tensor arguments.
+    A recorded tensor is its own node: it carries ``gate``, ``inputs`` (the input Tensors in
+    argument order, constants included, so the graph can be drawn), ``saved`` (whatever else the
+    rule needs, released after ``backward`` unless ``retain_graph=True``), ``attrs`` (the gate's
+    non-tensor arguments), ``scope`` and ``seq``. One object per operation is half the cost of a
+    tensor plus a node. This class is only the read-only view ``grad_fn`` hands out; two views of
+    one tensor compare equal.
     """
 
-    __slots__ = (
-        "gate", "inputs", "saved", "attrs", "scope", "trace", "hooks", "seq", "__weakref__"
-    )  # fmt: skip
+    __slots__ = ("tensor",)
 
-    seq: int  # recording order: every consumer is newer than its inputs
-    gate: Gate
-    inputs: tuple
-    saved: Any
-    attrs: Any
-    scope: str | None  # dotted name of the nn.Module whose forward recorded it
-    trace: list | None  # the stack where it was recorded (anomaly mode only)
-    hooks: list | None
+    def __init__(self, tensor: Tensor) -> None:
+        self.tensor = tensor
 
-    def __init__(self) -> None:
-        raise TypeError("Node: nodes are recorded by gates (autograd.graph.recorded), not built")
+    @property
+    def gate(self) -> Gate:
+        return self.tensor.gate
 
     @property
     def name(self) -> str:
-        return self.gate.name
+        return self.tensor.gate.name
+
+    @property
+    def inputs(self) -> tuple:
+        return self.tensor.inputs
+
+    @property
+    def saved(self) -> Any:
+        return self.tensor.saved
+
+    @property
+    def attrs(self) -> Any:
+        return self.tensor.attrs
+
+    @property
+    def scope(self) -> str | None:
+        return self.tensor.scope
 
     @property
     def next_functions(self) -> tuple:
         """The nodes feeding this one (None for leaves and constants), in input order."""
-        return tuple(t._node for t in self.inputs)
+        return tuple(t.grad_fn for t in self.tensor.inputs)
 
-    def output(self) -> Tensor:
-        """The node's output as a Tensor (from the saved output array), for rules stated in terms
-        of their output (exp, sigmoid, tanh...). Under ``create_graph`` it is attached to this node,
-        so a second-order pass differentiates through it correctly."""
-        data = self.saved
-        if _state.enabled:
-            return _Tensor(data, None, True, self)
-        return _Tensor(data)
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Node) and other.tensor is self.tensor
+
+    def __hash__(self) -> int:
+        return id(self.tensor)
 
     def __repr__(self) -> str:
-        return f"<{self.gate.name}>"
+        return f"<{self.tensor.gate.name}>"
 
 
 def recorded(
     gate: Gate, data: np.ndarray, inputs: tuple, saved: Any = None, attrs: Any = None
 ) -> Tensor:
-    """The output Tensor of one recorded application of ``gate``, with its node.
-
-    Every recorded operation runs this, so both objects are built slot by slot in this one call
-    (``Node.__init__`` plus ``Tensor.__init__`` would be two more Python calls per gate).
-    """
-    state = _state
-    node = _new(Node)
-    node.seq = _next_seq()
-    node.gate = gate
-    node.inputs = inputs
-    node.saved = saved
-    node.attrs = attrs
-    node.scope = state.scope
-    node.trace = traceback.extract_stack()[:-1] if state.anomaly else None
-    node.hooks = None
+    """The output Tensor of one recorded application of ``gate``: a tensor that is its own node,
+    built slot by slot in this one call (every recorded operation runs it)."""
     if type(data) is not np.ndarray:  # ufuncs on 0-d arrays return NumPy scalars
         data = np.asarray(data)
+    state = _state
     t = _new(_Tensor)
     t.data = data
     t.grad = None
     t.requires_grad = True
-    t._node = node
     t._hooks = None
+    t.gate = gate
+    t.inputs = inputs
+    t.saved = saved
+    t.attrs = attrs
+    t.scope = state.scope
+    t.trace = traceback.extract_stack()[:-1] if state.anomaly else None
+    t.seq = _next_seq()
     return t
 
 
@@ -293,7 +298,7 @@ def _user_frames(trace: list) -> list:
     return trace
 
 
-def _check_anomaly(node: Node, grads: Sequence) -> None:
+def _check_anomaly(node: Tensor, grads: Sequence) -> None:
     for i, g in enumerate(grads):
         data = g if isinstance(g, np.ndarray) else None if g is None else g.data
         if data is not None and not np.all(np.isfinite(data)):
@@ -341,7 +346,7 @@ def _broadcast_axes(have: tuple, want: tuple) -> tuple:
     )
 
 
-def _freed_error(node: Node) -> RuntimeError:
+def _freed_error(node: Tensor) -> RuntimeError:
     return RuntimeError(
         f"{node.gate.name}: trying to backward through the graph a second time, but its saved "
         "values were freed by the first backward(). Pass retain_graph=True to the first "
@@ -349,7 +354,7 @@ def _freed_error(node: Node) -> RuntimeError:
     )
 
 
-def _tensor_rule_on_arrays(node: Node, g: np.ndarray) -> tuple:
+def _tensor_rule_on_arrays(node: Tensor, g: np.ndarray) -> tuple:
     """A plain pass through a gate with no array form: its Tensor rule, unwrapped."""
     return tuple(None if t is None else t.data for t in node.gate.backward(node, _wrap(g)))
 
@@ -402,7 +407,7 @@ def run_backward(
     With ``capture`` (``autograd.grad``), return the gradients of those tensors instead of
     accumulating into any leaf's ``.grad``.
 
-    Order: nodes run from the newest to the oldest (``Node.seq``). Every consumer of a node was
+    Order: nodes (recorded tensors) run from the newest to the oldest (``seq``). Every consumer of a node was
     recorded after it, so by the time a node runs, every gradient it will receive has arrived:
     a reverse topological order with no counting pass, and nodes no gradient reaches never run.
     Discovered nodes wait in a heap; on a chain the next node is simply the parent just reached.
@@ -415,14 +420,14 @@ def run_backward(
     prev_mode = _state.enabled
     _state.enabled = create_graph
     anomaly = _state.anomaly
-    pending: dict[Node, list] = {}  # reached, not yet run: node -> [gradient, whether we own it]
+    pending: dict[Tensor, list] = {}  # reached, not yet run: node -> [gradient, whether we own it]
     # The same nodes, newest first (id() breaks ties between copies of one node: never compare
     # nodes themselves).
-    heap: list[tuple[int, int, Node]] = []
+    heap: list[tuple[int, int, Tensor]] = []
     captured: dict[Any, list | None] = {}  # node or leaf tensor -> [gradient, owned]
     if capture is not None:
         for t in capture:
-            captured[t._node if t._node is not None else t] = None
+            captured[t] = None
 
     # A leaf's contributions are summed first and reach its hooks and .grad once, after the
     # walk (as in PyTorch), so a weight used three times costs one .grad update, not three.
@@ -439,13 +444,13 @@ def run_backward(
     try:
         for r, g in zip(roots, root_grads):
             g = g.data if plain else g
-            if r._node is None:
+            if r.gate is None:
                 deliver_to_leaf(r, g, False)
-            elif r._node in pending:
-                _accumulate(pending[r._node], g, plain)
+            elif r in pending:
+                _accumulate(pending[r], g, plain)
             else:
-                pending[r._node] = [g, False]
-                heappush(heap, (-r._node.seq, id(r._node), r._node))
+                pending[r] = [g, False]
+                heappush(heap, (-r.seq, id(r), r))
         ndarray, freed = np.ndarray, _FREED
         node = None
         while True:
@@ -454,9 +459,9 @@ def run_backward(
                     break
                 node = heappop(heap)[2]
                 g, g_owned = pending.pop(node)
-            if node.hooks or captured:
-                if node.hooks:
-                    g, g_owned = _run_hooks(node.hooks, g, plain), False
+            if node._hooks or captured:
+                if node._hooks:
+                    g, g_owned = _run_hooks(node._hooks, g, plain), False
                 if node in captured:
                     captured[node] = [g, False]
                     g_owned = False
@@ -507,21 +512,20 @@ def run_backward(
                         owned = node.gate.fresh_views and gi.flags.writeable
                 elif gi.shape != t.shape:
                     gi = _reduce_to_shape(gi, t.shape)
-                parent = t._node
-                if parent is None:
+                if t.gate is None:  # a leaf (a recorded tensor is its own node)
                     deliver_to_leaf(t, gi, owned)
-                elif parent in pending:
-                    _accumulate(pending[parent], gi, plain)
+                elif t in pending:
+                    _accumulate(pending[t], gi, plain)
                 elif reached is None:
-                    reached, reached_g, reached_owned = parent, gi, owned
-                elif parent is reached:  # the same input twice (x * x): it waits like the rest
-                    pending[parent] = [reached_g, reached_owned]
-                    heappush(heap, (-parent.seq, id(parent), parent))
+                    reached, reached_g, reached_owned = t, gi, owned
+                elif t is reached:  # the same input twice (x * x): it waits like the rest
+                    pending[t] = [reached_g, reached_owned]
+                    heappush(heap, (-t.seq, id(t), t))
                     reached = reached_g = None
-                    _accumulate(pending[parent], gi, plain)
+                    _accumulate(pending[t], gi, plain)
                 else:
-                    pending[parent] = [gi, owned]
-                    heappush(heap, (-parent.seq, id(parent), parent))
+                    pending[t] = [gi, owned]
+                    heappush(heap, (-t.seq, id(t), t))
             in_grads = None
             if reached is not None and (not heap or reached.seq > -heap[0][0]):
                 # the newest node waiting runs next, without queueing (on a chain: always)
@@ -542,7 +546,7 @@ def run_backward(
         return None
     result: list[Tensor | None] = []
     for t in capture:
-        slot = captured[t._node if t._node is not None else t]
+        slot = captured[t]
         result.append(None if slot is None else _wrap(slot[0]) if plain else slot[0])
     return result
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from . import graph
-from .graph import Node, _state, run_backward
+from .graph import Gate, Node, _state, run_backward
 
 DTypeLike = Any
 _FLOAT_KINDS = "f"
@@ -73,7 +73,13 @@ class Tensor:
     tensor([2., 4.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_hooks", "__weakref__")
+    # A recorded tensor is its own node (see ``graph.Node``): ``gate`` is None for leaves and
+    # constants; ``inputs``, ``saved``, ``attrs``, ``scope``, ``trace`` and ``seq`` are set (by
+    # ``graph.recorded``) only when it is not.
+    __slots__ = (
+        "data", "grad", "requires_grad", "_hooks",
+        "gate", "inputs", "saved", "attrs", "scope", "trace", "seq", "__weakref__",
+    )  # fmt: skip
     __array_ufunc__ = None  # NumPy defers to our reflected operators: ndarray * Tensor -> Tensor
 
     def __init__(
@@ -81,22 +87,19 @@ class Tensor:
         data: Any,
         dtype: DTypeLike = None,
         requires_grad: bool = False,
-        _node: Node | None = None,
     ) -> None:
-        # The gates call Tensor(ndarray) and Tensor(ndarray, None, True, node) on every operation,
-        # so the common case is one type check and five slot stores.
         if type(data) is not np.ndarray or dtype is not None:
             arr = _as_array(data, dtype)
             if isinstance(data, Tensor) and arr is data.data:
                 arr = arr.copy()  # a new tensor never shares storage with the one it came from
             data = arr
-        if requires_grad and _node is None:
+        if requires_grad:
             _check_requires_grad(data)
         self.data: np.ndarray = data
         self.grad: Tensor | None = None
         self.requires_grad: bool = bool(requires_grad)
-        self._node: Node | None = _node
         self._hooks: list | None = None
+        self.gate: Gate | None = None
 
     # --- properties -----------------------------------------------------------------------------
     @property
@@ -123,12 +126,17 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
-        return self._node is None
+        return self.gate is None
 
     @property
     def grad_fn(self) -> Node | None:
-        """The node (gate application) that produced this tensor; None for leaves."""
-        return self._node
+        """The gate application that produced this tensor (a view of it); None for leaves."""
+        return None if self.gate is None else Node(self)
+
+    @property
+    def _node(self) -> Tensor | None:
+        """This tensor as a node of the graph (itself), or None for leaves and constants."""
+        return None if self.gate is None else self
 
     @property
     def T(self) -> Tensor:
@@ -220,26 +228,21 @@ class Tensor:
             raise RuntimeError(
                 "register_hook: cannot register a hook on a tensor that doesn't require grad"
             )
-        if self._node is not None:
-            if self._node.hooks is None:
-                self._node.hooks = []
-            hooks = self._node.hooks
-        else:
-            if self._hooks is None:
-                self._hooks = []
-            hooks = self._hooks
+        if self._hooks is None:
+            self._hooks = []
+        hooks = self._hooks
         hooks.append(hook)
         return lambda: hooks.remove(hook) if hook in hooks else None
 
     @property
     def retains_grad(self) -> bool:
         """Whether this non-leaf tensor keeps its gradient (``retain_grad()`` was called)."""
-        hooks = self._node.hooks if self._node is not None else None
+        hooks = self._hooks if self.gate is not None else None
         return bool(hooks) and any(getattr(h, "retains_grad", False) for h in hooks)
 
     def retain_grad(self) -> None:
         """Keep this non-leaf tensor's gradient in ``.grad`` after backward (idempotent)."""
-        if self._node is None or self.retains_grad:
+        if self.gate is None or self.retains_grad:
             return  # leaves keep their gradient anyway; a second call must not add it twice
         ref = weakref.ref(self)
 
@@ -260,14 +263,15 @@ class Tensor:
         extras = []
         if self.data.dtype not in (np.float32, np.int64, np.bool_):
             extras.append(f"dtype={self.data.dtype}")
-        if self._node is not None:
-            extras.append(f"grad_fn=<{self._node.gate.name}>")
+        if self.gate is not None:
+            extras.append(f"grad_fn=<{self.gate.name}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
-    def __hash__(self) -> int:
-        return id(self)  # identity: graphs and dicts never use elementwise ==
+    # Identity hashing (graphs and dicts never use elementwise ==), object's own: no Python call
+    # each time the backward pass looks a node up.
+    __hash__ = object.__hash__
 
     def __len__(self) -> int:
         if self.data.ndim == 0:
@@ -490,8 +494,8 @@ def _wrap(data: np.ndarray) -> Tensor:
     t.data = data
     t.grad = None
     t.requires_grad = False
-    t._node = None
     t._hooks = None
+    t.gate = None
     return t
 
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..graph import Node, _state, gate, recorded
+from ..graph import _state, gate, recorded
 from ..tensor import Tensor
 from ._common import _t, record
 from .elementwise import where
@@ -271,7 +271,7 @@ def conv2d(
     return _conv("conv2d", 2, x, weight, bias, stride, padding, dilation)
 
 
-def _conv_rule(node: Node, g: Tensor) -> tuple:
+def _conv_rule(node: Tensor, g: Tensor) -> tuple:
     x, w = node.inputs[0], node.inputs[1]
     geo = node.attrs
     gx = conv_input_grad(g, w, geo) if x.requires_grad else None
@@ -306,7 +306,7 @@ def conv_input_grad(g: Tensor, w: Tensor, geo: _Geo) -> Tensor:
     "conv_input_grad",
     "adjoint of conv: g receives conv(h, W), W receives conv_weight_grad(h, g)",
 )
-def CONV_INPUT_GRAD(node: Node, h: Tensor) -> tuple:
+def CONV_INPUT_GRAD(node: Tensor, h: Tensor) -> tuple:
     g, w = node.inputs
     geo = node.attrs
     gg = _conv_record(h, w, None, geo) if g.requires_grad else None
@@ -326,7 +326,7 @@ def conv_weight_grad(x: Tensor, g: Tensor, geo: _Geo, cols: Any = None) -> Tenso
     "conv_weight_grad",
     "bilinear in (x, g): x receives conv_input_grad(g, h), g receives conv(x, h)",
 )
-def CONV_WEIGHT_GRAD(node: Node, h: Tensor) -> tuple:
+def CONV_WEIGHT_GRAD(node: Tensor, h: Tensor) -> tuple:
     x, g = node.inputs
     geo = node.attrs
     gx = conv_input_grad(g, h, geo) if x.requires_grad else None
@@ -439,7 +439,7 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -
     return _max_pool("max_pool2d", 2, x, kernel_size, stride, padding)
 
 
-def _max_pool_rule(node: Node, g: Tensor) -> tuple:
+def _max_pool_rule(node: Tensor, g: Tensor) -> tuple:
     return (max_pool_grad(g, node.saved, node.attrs),)
 
 
@@ -467,7 +467,7 @@ def max_pool_grad(g: Tensor, idx: np.ndarray, geo: _Geo) -> Tensor:
 
 
 @gate("max_pool_grad", "gathers: g receives the upstream value at each window's maximum")
-def MAX_POOL_GRAD(node: Node, h: Tensor) -> tuple:
+def MAX_POOL_GRAD(node: Tensor, h: Tensor) -> tuple:
     return (max_pool_pick(h, node.saved, node.attrs),)
 
 
@@ -483,7 +483,7 @@ def max_pool_pick(h: Tensor, idx: np.ndarray, geo: _Geo) -> Tensor:
 
 
 @gate("max_pool_pick", "scatters: each window's maximum position receives the upstream gradient")
-def MAX_POOL_PICK(node: Node, g: Tensor) -> tuple:
+def MAX_POOL_PICK(node: Tensor, g: Tensor) -> tuple:
     return (max_pool_grad(g, node.saved, node.attrs),)
 
 
@@ -523,7 +523,7 @@ def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -
     return _avg_pool("avg_pool2d", 2, x, kernel_size, stride, padding)
 
 
-def _avg_pool_rule(node: Node, g: Tensor) -> tuple:
+def _avg_pool_rule(node: Tensor, g: Tensor) -> tuple:
     return (avg_pool_grad(g, node.attrs),)
 
 
@@ -548,7 +548,7 @@ def avg_pool_grad(g: Tensor, geo: _Geo) -> Tensor:
 
 
 @gate("avg_pool_grad", "averages: g receives the average pooling of the upstream gradient")
-def AVG_POOL_GRAD(node: Node, h: Tensor) -> tuple:
+def AVG_POOL_GRAD(node: Tensor, h: Tensor) -> tuple:
     return (_avg_pool_record(h, node.attrs),)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Gate, Node, _state, gate, recorded
+from ..graph import Gate, _state, gate, recorded
 from ..tensor import Tensor, _wrap
 from ._common import _t, pair, record
 
@@ -69,7 +69,7 @@ def _times_local(g: Tensor, local: Tensor) -> Tensor:
 
 
 @gate("add", "distributes: each input receives the upstream gradient unchanged")
-def ADD(node: Node, g: Tensor) -> tuple:
+def ADD(node: Tensor, g: Tensor) -> tuple:
     return g, g
 
 
@@ -78,7 +78,7 @@ add = _binary(ADD, np.add, "z = a + b")
 
 
 @gate("sub", "distributes: a receives the upstream gradient, b receives its negation")
-def SUB(node: Node, g: Tensor) -> tuple:
+def SUB(node: Tensor, g: Tensor) -> tuple:
     return g, (-g if node.inputs[1].requires_grad else None)
 
 
@@ -87,13 +87,13 @@ sub = _binary(SUB, np.subtract, "z = a - b")
 
 
 @gate("mul", "swaps: each input receives the upstream gradient times the other input")
-def MUL(node: Node, g: Tensor) -> tuple:
+def MUL(node: Tensor, g: Tensor) -> tuple:
     a, b = node.inputs
     return (g * b if a.requires_grad else None), (g * a if b.requires_grad else None)
 
 
 @MUL.on_arrays
-def _mul_arrays(node: Node, g: np.ndarray) -> tuple:
+def _mul_arrays(node: Tensor, g: np.ndarray) -> tuple:
     a, b = node.inputs
     return (g * b.data if a.requires_grad else None), (g * a.data if b.requires_grad else None)
 
@@ -102,7 +102,7 @@ mul = _binary(MUL, np.multiply, "z = a * b")
 
 
 @gate("div", "a receives g / b; b receives -g * a / b^2")
-def DIV(node: Node, g: Tensor) -> tuple:
+def DIV(node: Tensor, g: Tensor) -> tuple:
     a, b = node.inputs
     ga = _times_local(g, 1.0 / b) if a.requires_grad else None
     gb = _times_local(g, -a / (b * b)) if b.requires_grad else None
@@ -118,7 +118,7 @@ def neg(x: Any) -> Tensor:
 
 
 @gate("neg", "negates: the input receives -g")
-def NEG(node: Node, g: Tensor) -> tuple:
+def NEG(node: Tensor, g: Tensor) -> tuple:
     return (-g,)
 
 
@@ -126,7 +126,7 @@ NEG.on_arrays(NEG.backward)
 
 
 @gate("pow", "a receives g * b * a^(b-1); b receives g * a^b * ln(a) (0 where a = 0)")
-def POW(node: Node, g: Tensor) -> tuple:
+def POW(node: Tensor, g: Tensor) -> tuple:
     a, b = node.inputs
     ga = None
     if a.requires_grad:
@@ -156,12 +156,12 @@ def exp(x: Any) -> Tensor:
 
 
 @gate("exp", "scales: the input receives g * e^x (the output itself)")
-def EXP(node: Node, g: Tensor) -> tuple:
-    return (g * node.output(),)
+def EXP(node: Tensor, g: Tensor) -> tuple:
+    return (g * node,)  # node is the output e^x itself
 
 
 @EXP.on_arrays
-def _exp_arrays(node: Node, g: np.ndarray) -> tuple:
+def _exp_arrays(node: Tensor, g: np.ndarray) -> tuple:
     return (g * node.saved,)
 
 
@@ -172,7 +172,7 @@ def log(x: Any) -> Tensor:
 
 
 @gate("log", "scales: the input receives g / x")
-def LOG(node: Node, g: Tensor) -> tuple:
+def LOG(node: Tensor, g: Tensor) -> tuple:
     return (_times_local(g, 1.0 / node.inputs[0]),)
 
 
@@ -183,8 +183,8 @@ def sqrt(x: Any) -> Tensor:
 
 
 @gate("sqrt", "scales: the input receives g / (2 sqrt(x))")
-def SQRT(node: Node, g: Tensor) -> tuple:
-    return (_times_local(g, 0.5 / node.output()),)
+def SQRT(node: Tensor, g: Tensor) -> tuple:
+    return (_times_local(g, 0.5 / node),)
 
 
 def abs(x: Any) -> Tensor:
@@ -193,7 +193,7 @@ def abs(x: Any) -> Tensor:
 
 
 @gate("abs", "routes by sign: the input receives g * sign(x); abs'(0) = 0")
-def ABS(node: Node, g: Tensor) -> tuple:
+def ABS(node: Tensor, g: Tensor) -> tuple:
     return (g * Tensor(np.sign(node.inputs[0].data)),)
 
 
@@ -209,7 +209,7 @@ def cast(x: Any, dtype: Any) -> Tensor:
 
 
 @gate("cast", "converts: the input receives g converted back to its own dtype")
-def CAST(node: Node, g: Tensor) -> tuple:
+def CAST(node: Tensor, g: Tensor) -> tuple:
     return (cast(g, node.inputs[0].dtype),)
 
 
@@ -219,7 +219,7 @@ def clone(x: Any) -> Tensor:
 
 
 @gate("clone", "passes: the input receives g unchanged")
-def CLONE(node: Node, g: Tensor) -> tuple:
+def CLONE(node: Tensor, g: Tensor) -> tuple:
     return (g,)
 
 
@@ -229,7 +229,7 @@ CLONE.on_arrays(CLONE.backward)
 # --- maximum / minimum: the "max gate" of the course -------------------------------------------
 
 
-def _route(node: Node, g: Tensor, a_wins: np.ndarray) -> tuple:
+def _route(node: Tensor, g: Tensor, a_wins: np.ndarray) -> tuple:
     a, b = node.inputs
     tie = a.data == b.data
     share = np.where(tie, 0.5, a_wins).astype(g.dtype)  # ties split evenly
@@ -239,7 +239,7 @@ def _route(node: Node, g: Tensor, a_wins: np.ndarray) -> tuple:
 
 
 @gate("maximum", "routes: the larger input receives the gradient; ties split it evenly")
-def MAXIMUM(node: Node, g: Tensor) -> tuple:
+def MAXIMUM(node: Tensor, g: Tensor) -> tuple:
     a, b = node.inputs
     return _route(node, g, a.data > b.data)
 
@@ -248,7 +248,7 @@ maximum = _binary(MAXIMUM, np.maximum, "z = max(a, b)")
 
 
 @gate("minimum", "routes: the smaller input receives the gradient; ties split it evenly")
-def MINIMUM(node: Node, g: Tensor) -> tuple:
+def MINIMUM(node: Tensor, g: Tensor) -> tuple:
     a, b = node.inputs
     return _route(node, g, a.data < b.data)
 
@@ -282,19 +282,19 @@ def relu(x: Any) -> Tensor:
 
 
 @gate("relu", "routes: g passes where x > 0, else 0; relu'(0) = 0")
-def RELU(node: Node, g: Tensor) -> tuple:
+def RELU(node: Tensor, g: Tensor) -> tuple:
     return (g * Tensor(node.inputs[0].data > 0),)
 
 
 @RELU.on_arrays
-def _relu_arrays(node: Node, g: np.ndarray) -> tuple:
+def _relu_arrays(node: Tensor, g: np.ndarray) -> tuple:
     x = node.inputs[0].data
     zero = _ZEROS.get(x.dtype)
     return (g * (x > (_zero(x.dtype) if zero is None else zero)),)
 
 
 @RELU.on_arrays_in_place
-def _relu_in_place(node: Node, g: np.ndarray) -> tuple:
+def _relu_in_place(node: Tensor, g: np.ndarray) -> tuple:
     x = node.inputs[0].data
     return (np.multiply(g, x > _zero(x.dtype), out=g),)
 
@@ -308,7 +308,7 @@ def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
 
 
 @gate("leaky_relu", "routes: g where x > 0, slope * g elsewhere; the slope applies at x = 0")
-def LEAKY_RELU(node: Node, g: Tensor) -> tuple:
+def LEAKY_RELU(node: Tensor, g: Tensor) -> tuple:
     x = node.inputs[0].data
     local = np.where(x > 0, 1.0, node.attrs).astype(x.dtype)
     return (g * Tensor(local),)
@@ -329,13 +329,13 @@ def sigmoid(x: Any) -> Tensor:
 
 
 @gate("sigmoid", "squashes: the input receives g * s * (1 - s), s the output")
-def SIGMOID(node: Node, g: Tensor) -> tuple:
-    s = node.output()
+def SIGMOID(node: Tensor, g: Tensor) -> tuple:
+    s = node  # the output itself (a recorded tensor is its own node)
     return (g * (s * (1.0 - s)),)
 
 
 @SIGMOID.on_arrays
-def _sigmoid_arrays(node: Node, g: np.ndarray) -> tuple:
+def _sigmoid_arrays(node: Tensor, g: np.ndarray) -> tuple:
     gs = g * node.saved
     return (gs - gs * node.saved,)  # g s (1 - s), with no Python-number operand (slow in ufuncs)
 
@@ -350,13 +350,13 @@ def tanh(x: Any) -> Tensor:
 
 
 @gate("tanh", "squashes: the input receives g * (1 - t^2), t the output")
-def TANH(node: Node, g: Tensor) -> tuple:
-    t = node.output()
+def TANH(node: Tensor, g: Tensor) -> tuple:
+    t = node  # the output itself (a recorded tensor is its own node)
     return (g * (1.0 - t * t),)
 
 
 @TANH.on_arrays
-def _tanh_arrays(node: Node, g: np.ndarray) -> tuple:
+def _tanh_arrays(node: Tensor, g: np.ndarray) -> tuple:
     t = node.saved
     return (g - g * t * t,)  # g (1 - t^2), with no Python-number operand (slow in ufuncs)
 
@@ -367,7 +367,7 @@ def softplus(x: Any) -> Tensor:
 
 
 @gate("softplus", "smooth relu: the input receives g * sigmoid(x)")
-def SOFTPLUS(node: Node, g: Tensor) -> tuple:
+def SOFTPLUS(node: Tensor, g: Tensor) -> tuple:
     return (g * sigmoid(node.inputs[0]),)
 
 
@@ -382,7 +382,7 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
 
 
 @gate("clip", "gates: g passes where lo <= x <= hi (bounds included), else 0")
-def CLIP(node: Node, g: Tensor) -> tuple:
+def CLIP(node: Tensor, g: Tensor) -> tuple:
     x = node.inputs[0].data
     lo, hi = node.attrs
     inside = np.ones(x.shape, dtype=bool)
@@ -412,7 +412,7 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
 
 
 @gate("where", "routes: x receives g where the condition holds, y where it does not")
-def WHERE(node: Node, g: Tensor) -> tuple:
+def WHERE(node: Tensor, g: Tensor) -> tuple:
     c, x, y = node.inputs
     zero = Tensor(np.zeros((), dtype=g.dtype))
     gx = where(c, g, zero) if x.requires_grad else None

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Node, _state, _tensor_rule_on_arrays, gate, recorded
+from ..graph import _state, _tensor_rule_on_arrays, gate, recorded
 from ..tensor import Tensor
 from ._common import pair
 
@@ -33,7 +33,7 @@ def matmul(a: Any, b: Any) -> Tensor:
 
 
 @gate("matmul", "swaps and transposes: a receives g @ b^T, b receives a^T @ g")
-def MATMUL(node: Node, g: Tensor) -> tuple:
+def MATMUL(node: Tensor, g: Tensor) -> tuple:
     a, b = node.inputs
     if a.ndim > 1 and b.ndim > 1:
         ga = g @ b.mT if a.requires_grad else None
@@ -60,7 +60,7 @@ MATMUL.fresh_views = True  # its array rule's views are transposes of products i
 
 
 @MATMUL.on_arrays
-def _matmul_arrays(node: Node, g: np.ndarray) -> tuple:
+def _matmul_arrays(node: Tensor, g: np.ndarray) -> tuple:
     a, b = node.inputs
     if a.ndim < 2 or b.ndim < 2:  # 1-D operands: the Tensor form's promotions
         return _tensor_rule_on_arrays(node, g)
@@ -119,7 +119,7 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
 
 
 @gate("linear", "x receives g @ W; W receives g^T @ x summed over the batch; b receives sum(g)")
-def LINEAR(node: Node, g: Tensor) -> tuple:
+def LINEAR(node: Tensor, g: Tensor) -> tuple:
     x, w = node.inputs[0], node.inputs[1]
     wants_bias = len(node.inputs) == 3 and node.inputs[2].requires_grad
     n_out, n_in = w.shape
@@ -131,7 +131,7 @@ def LINEAR(node: Node, g: Tensor) -> tuple:
 
 
 @LINEAR.on_arrays
-def _linear_arrays(node: Node, g: np.ndarray) -> tuple:
+def _linear_arrays(node: Tensor, g: np.ndarray) -> tuple:
     x, w = node.inputs[0], node.inputs[1]
     wants_bias = len(node.inputs) == 3 and node.inputs[2].requires_grad
     n_out, n_in = w.shape

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Node, gate
+from ..graph import gate
 from ..tensor import Tensor
 from ._common import _t, normalize_axis, record
 
@@ -29,15 +29,15 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
 
 
 @gate("log_softmax", "the input receives g - softmax(x) * sum(g) along the axis")
-def LOG_SOFTMAX(node: Node, g: Tensor) -> tuple:
+def LOG_SOFTMAX(node: Tensor, g: Tensor) -> tuple:
     from .elementwise import exp
 
-    probs = exp(node.output())
+    probs = exp(node)  # node is the output itself: ln softmax(x)
     return (g - probs * g.sum(node.attrs, keepdims=True),)
 
 
 @LOG_SOFTMAX.on_arrays
-def _log_softmax_arrays(node: Node, g: np.ndarray) -> tuple:
+def _log_softmax_arrays(node: Tensor, g: np.ndarray) -> tuple:
     probs = np.exp(node.saved) * np.add.reduce(g, axis=node.attrs, keepdims=True)  # (promotes)
     return (np.subtract(g, probs, out=probs),)
 
@@ -53,13 +53,13 @@ def softmax(x: Any, axis: int = -1) -> Tensor:
 
 
 @gate("softmax", "the input receives s * (g - sum(g * s)) along the axis, s the output")
-def SOFTMAX(node: Node, g: Tensor) -> tuple:
-    s = node.output()
+def SOFTMAX(node: Tensor, g: Tensor) -> tuple:
+    s = node  # the output itself (a recorded tensor is its own node)
     return (s * (g - (g * s).sum(node.attrs, keepdims=True)),)
 
 
 @SOFTMAX.on_arrays
-def _softmax_arrays(node: Node, g: np.ndarray) -> tuple:
+def _softmax_arrays(node: Tensor, g: np.ndarray) -> tuple:
     s = node.saved
     local = g * s
     local -= s * np.add.reduce(local, axis=node.attrs, keepdims=True)
@@ -86,7 +86,7 @@ def embedding(indices: Any, weight: Tensor) -> Tensor:
 
 
 @gate("embedding", "scatter-adds: each used row receives the sum of its lookups' gradients")
-def EMBEDDING(node: Node, g: Tensor) -> tuple:
+def EMBEDDING(node: Tensor, g: Tensor) -> tuple:
     from .shape import scatter_add
 
     return (scatter_add(g, node.attrs, node.inputs[0].shape),)
@@ -117,7 +117,7 @@ def binary_cross_entropy(p: Any, y: Any) -> Tensor:
     "binary_cross_entropy",
     "p receives g (p - y) / max(p (1 - p), 1e-12); y receives g (ln(1 - p) - ln p), logs clamped at -100",
 )
-def BINARY_CROSS_ENTROPY(node: Node, g: Tensor) -> tuple:
+def BINARY_CROSS_ENTROPY(node: Tensor, g: Tensor) -> tuple:
     from .elementwise import clip, log, maximum
 
     p, y = node.inputs

@@ -10,12 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Node, gate
+from ..graph import gate
 from ..tensor import Tensor
 from ._common import _t, broadcast_view, normalize_axis, record
 
 
-def _expand_back(g: Any, node: Node) -> Any:
+def _expand_back(g: Any, node: Tensor) -> Any:
     """Re-insert the reduced axes of ``g`` (size 1) so it broadcasts against the input (``g`` a
     Tensor or an array)."""
     axes, keepdims = node.attrs
@@ -37,12 +37,12 @@ def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 
 @gate("sum", "distributes: every summed element receives the upstream gradient")
-def SUM(node: Node, g: Tensor) -> tuple:
+def SUM(node: Tensor, g: Tensor) -> tuple:
     return (_expand_back(g, node).broadcast_to(node.inputs[0].shape),)
 
 
 @SUM.on_arrays
-def _sum_arrays(node: Node, g: np.ndarray) -> tuple:
+def _sum_arrays(node: Tensor, g: np.ndarray) -> tuple:
     shape = node.inputs[0].data.shape
     if g.size == 1:  # a full sum: filling a new array costs less than building a strided view
         return (np.full(shape, g.reshape(()), dtype=g.dtype),)
@@ -87,7 +87,7 @@ def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     return _extreme(x, axis, keepdims, "max", np.max, MAX)  # z = max_i x_i
 
 
-def _route_to_extreme(node: Node, g: Tensor) -> tuple:
+def _route_to_extreme(node: Tensor, g: Tensor) -> tuple:
     x = node.inputs[0]
     axes = node.attrs[0]
     best = node.saved if node.attrs[1] else np.expand_dims(node.saved, axes)
@@ -97,7 +97,7 @@ def _route_to_extreme(node: Node, g: Tensor) -> tuple:
 
 
 @gate("max", "routes: the gradient goes to the largest element; ties split it evenly")
-def MAX(node: Node, g: Tensor) -> tuple:
+def MAX(node: Tensor, g: Tensor) -> tuple:
     return _route_to_extreme(node, g)
 
 
@@ -106,7 +106,7 @@ def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 
 @gate("min", "routes: the gradient goes to the smallest element; ties split it evenly")
-def MIN(node: Node, g: Tensor) -> tuple:
+def MIN(node: Tensor, g: Tensor) -> tuple:
     return _route_to_extreme(node, g)
 
 
@@ -123,10 +123,10 @@ def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 
 @gate("logsumexp", "soft max: the input receives g * softmax(x) = g * e^(x - out)")
-def LOGSUMEXP(node: Node, g: Tensor) -> tuple:
+def LOGSUMEXP(node: Tensor, g: Tensor) -> tuple:
     from .elementwise import exp
 
-    out = _expand_back(node.output(), node)
+    out = _expand_back(node, node)  # node is the output itself
     return (_expand_back(g, node) * exp(node.inputs[0] - out),)
 
 

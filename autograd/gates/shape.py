@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Node, _reduce_array_to_shape, _reduce_to_shape, gate
+from ..graph import _reduce_array_to_shape, _reduce_to_shape, gate
 from ..tensor import Tensor
 from ._common import _t, broadcast_view, normalize_axis, record
 
@@ -38,12 +38,12 @@ def reshape(x: Any, shape: Any) -> Tensor:
 
 
 @gate("reshape", "passes: the gradient is reshaped back to the input's shape")
-def RESHAPE(node: Node, g: Tensor) -> tuple:
+def RESHAPE(node: Tensor, g: Tensor) -> tuple:
     return (reshape(g, node.inputs[0].shape),)
 
 
 @RESHAPE.on_arrays
-def _reshape_arrays(node: Node, g: np.ndarray) -> tuple:
+def _reshape_arrays(node: Tensor, g: np.ndarray) -> tuple:
     return (g.reshape(node.inputs[0].data.shape),)
 
 
@@ -65,12 +65,12 @@ def permute(x: Any, axes: Sequence[int] | None = None) -> Tensor:
 
 
 @gate("permute", "passes: the gradient is permuted back by the inverse permutation")
-def PERMUTE(node: Node, g: Tensor) -> tuple:
+def PERMUTE(node: Tensor, g: Tensor) -> tuple:
     return (permute(g, _inverse(node.attrs)),)
 
 
 @PERMUTE.on_arrays
-def _permute_arrays(node: Node, g: np.ndarray) -> tuple:
+def _permute_arrays(node: Tensor, g: np.ndarray) -> tuple:
     return (g.transpose(_inverse(node.attrs)),)
 
 
@@ -141,12 +141,12 @@ def broadcast_to(x: Any, shape: Any) -> Tensor:
 
 
 @gate("broadcast_to", "sums: each input element receives the sum of the gradients of its copies")
-def BROADCAST(node: Node, g: Tensor) -> tuple:
+def BROADCAST(node: Tensor, g: Tensor) -> tuple:
     return (_reduce_to_shape(g, node.inputs[0].shape),)
 
 
 @BROADCAST.on_arrays
-def _broadcast_arrays(node: Node, g: np.ndarray) -> tuple:
+def _broadcast_arrays(node: Tensor, g: np.ndarray) -> tuple:
     return (_reduce_array_to_shape(g, node.inputs[0].data.shape),)
 
 
@@ -191,13 +191,13 @@ def getitem(x: Any, index: Any) -> Tensor:
 
 
 @gate("getitem", "scatters: the gradient goes back to the selected positions; repeats accumulate")
-def GETITEM(node: Node, g: Tensor) -> tuple:
+def GETITEM(node: Tensor, g: Tensor) -> tuple:
     x = node.inputs[0]
     return (scatter_add(g, node.attrs, x.shape),)
 
 
 @GETITEM.on_arrays
-def _getitem_arrays(node: Node, g: np.ndarray) -> tuple:
+def _getitem_arrays(node: Tensor, g: np.ndarray) -> tuple:
     return (_scattered(g, node.attrs, node.inputs[0].data.shape),)
 
 
@@ -219,12 +219,12 @@ def scatter_add(g: Any, index: Any, shape: tuple[int, ...]) -> Tensor:
 
 
 @gate("scatter_add", "gathers: the input receives the gradient at the positions it was added to")
-def SCATTER_ADD(node: Node, g: Tensor) -> tuple:
+def SCATTER_ADD(node: Tensor, g: Tensor) -> tuple:
     return (getitem(g, node.attrs),)
 
 
 @SCATTER_ADD.on_arrays
-def _scatter_add_arrays(node: Node, g: np.ndarray) -> tuple:
+def _scatter_add_arrays(node: Tensor, g: np.ndarray) -> tuple:
     return (g[node.attrs],)
 
 
@@ -251,7 +251,7 @@ cat = concatenate
 
 
 @gate("concatenate", "splits: each input receives its own slice of the gradient")
-def CONCATENATE(node: Node, g: Tensor) -> tuple:
+def CONCATENATE(node: Tensor, g: Tensor) -> tuple:
     axis = node.attrs
     grads, start = [], 0
     for t in node.inputs:
@@ -276,7 +276,7 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
 
 @gate("stack", "unstacks: each input receives its own slice of the gradient")
-def STACK(node: Node, g: Tensor) -> tuple:
+def STACK(node: Tensor, g: Tensor) -> tuple:
     axis = node.attrs
     lead = (slice(None),) * axis
     return tuple(g[lead + (i,)] if t.requires_grad else None for i, t in enumerate(node.inputs))
@@ -328,7 +328,7 @@ def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
 
 
 @gate("pad", "crops: the input receives the gradient with the padding cut away")
-def PAD(node: Node, g: Tensor) -> tuple:
+def PAD(node: Tensor, g: Tensor) -> tuple:
     index = tuple(slice(b, n - a) for (b, a), n in zip(node.attrs, g.shape))
     return (g[index],)
 
@@ -341,7 +341,7 @@ def flip(x: Any, axis: Any = None) -> Tensor:
 
 
 @gate("flip", "reverses: the input receives the gradient flipped back")
-def FLIP(node: Node, g: Tensor) -> tuple:
+def FLIP(node: Tensor, g: Tensor) -> tuple:
     return (flip(g, node.attrs),)
 
 

@@ -7,7 +7,7 @@ Layout of the drawing (forward direction, inputs at the top, outputs at the bott
   than one input, so ``x * x`` shows two edges, ``0`` and ``1``;
 - a *tensor* node (record) per tensor: its name (parameter name, ``output``, ``leaf`` or
   ``constant``), shape and dtype, value summary and gradient summary, filled by gradient class;
-- a *cluster* per module scope (``Node.scope``), nested by dotted name;
+- a *cluster* per module scope (a recorded tensor's ``scope``), nested by dotted name;
 - a *box* per collapsed scope, standing for all its gates, their intermediate tensors and the
   leaves only it uses; the tensors it passes on are still drawn;
 - one *summary* node for whatever ``max_nodes`` left out, with edges into the gates it feeds.
@@ -25,7 +25,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..graph import Node
 from ..tensor import Tensor
 from . import _format as fmt
 from ._walk import Walk, tensor_key
@@ -172,7 +171,7 @@ class _Builder:
         attrs.append(f'fillcolor="{fill}"')
         self.put(cluster, f"{ident} [{', '.join(attrs)}]")
 
-    def gate_node(self, node: Node) -> str:
+    def gate_node(self, node: Tensor) -> str:
         ident = self.new_id(("gate", node))
         tip = f"{node.gate.name}: {node.gate.rule}"
         if node.attrs is not None:
@@ -188,7 +187,7 @@ class _Builder:
         return ident
 
     def box_node(
-        self, key: str, nodes: list[Node], absorbed: list[Tensor], cluster: str | None
+        self, key: str, nodes: list[Tensor], absorbed: list[Tensor], cluster: str | None
     ) -> str:
         ident = self.new_id(("box", key))
         kinds = Counter(n.gate.name for n in nodes)
@@ -237,8 +236,8 @@ def build(w: Walk, names: Mapping[int, str], opts: Options) -> tuple[str, Stats]
     b = _Builder(w, names, opts)
 
     # Which gates fold into which box, and which leaves only a box uses.
-    key_of: dict[Node, str | None] = {}  # only boxed gates are in it
-    box_nodes: dict[str, list[Node]] = {}
+    key_of: dict[Tensor, str | None] = {}  # only boxed gates are in it
+    box_nodes: dict[str, list[Tensor]] = {}
     if opts.collapse is not None and opts.collapse is not False:
         for node in w.out:
             k = collapse_key(node.scope, opts.collapse)
@@ -252,7 +251,7 @@ def build(w: Walk, names: Mapping[int, str], opts: Options) -> tuple[str, Stats]
             # parameters (leaves that require grad) and scalar literals (eps, scales) go inside
             # the box that alone uses them; data inputs stay outside
             if (
-                isinstance(item, Tensor)
+                item.gate is None  # a leaf
                 and (item.requires_grad or item.data.size <= 1)
                 and id(item) not in b.outputs
             ):
@@ -261,7 +260,7 @@ def build(w: Walk, names: Mapping[int, str], opts: Options) -> tuple[str, Stats]
                     absorbed.setdefault(users.pop(), []).append(item)  # type: ignore[arg-type]
                     absorbed_ids.add(id(item))
 
-    def passes_on(node: Node) -> bool:
+    def passes_on(node: Tensor) -> bool:
         """Whether a boxed gate's output leaves its box (used outside, or a graph output)."""
         k = key_of[node]
         return node in b.outputs or any(key_of.get(c) != k for c in w.consumers.get(node, ()))
@@ -269,7 +268,7 @@ def build(w: Walk, names: Mapping[int, str], opts: Options) -> tuple[str, Stats]
     # Units in walk order, cut at max_nodes.
     units: list[tuple[str, Any, int]] = []  # (kind, payload, DOT nodes it costs)
     for item in w.order:
-        if isinstance(item, Node):
+        if item.gate is not None:  # a gate (a recorded tensor is its own node)
             k = key_of.get(item) if key_of else None
             if k is None:
                 units.append(("gate", item, 2))

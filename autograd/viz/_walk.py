@@ -10,7 +10,6 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..graph import Node
 from ..tensor import Tensor
 
 
@@ -18,20 +17,20 @@ from ..tensor import Tensor
 class Walk:
     """What is reachable from some outputs.
 
-    ``order`` lists every gate (a ``Node``) and every leaf ``Tensor`` in breadth-first discovery
+    ``order`` lists every gate (a recorded Tensor, its own node) and every leaf ``Tensor`` in breadth-first discovery
     order from the outputs; ``out`` maps a gate to the Tensor it produced (the first one met, which
     carries a retained ``.grad`` if there is one); ``consumers`` maps a tensor key (the producing
     node, or the leaf tensor's ``id``) to the gates that use it.
     """
 
     outputs: list[Tensor]
-    order: list[Node | Tensor] = field(default_factory=list)
-    out: dict[Node, Tensor] = field(default_factory=dict)
-    consumers: dict[object, list[Node]] = field(default_factory=dict)
+    order: list[Tensor] = field(default_factory=list)
+    out: dict[Tensor, Tensor] = field(default_factory=dict)
+    consumers: dict[object, list[Tensor]] = field(default_factory=dict)
 
     @property
-    def gates(self) -> list[Node]:
-        return [item for item in self.order if isinstance(item, Node)]
+    def gates(self) -> list[Tensor]:
+        return [item for item in self.order if item.gate is not None]
 
 
 def tensor_key(t: Tensor) -> object:
@@ -46,7 +45,7 @@ def walk(outputs: Iterable[Tensor], consumers: bool = False) -> Walk:
     ``consumers``, also record which gates use each tensor (collapsing needs it)."""
     w = Walk(list(outputs))
     seen: set[object] = set()
-    queue: deque[Node] = deque()
+    queue: deque[Tensor] = deque()
     order, out, users = w.order, w.out, w.consumers
 
     for t in w.outputs:

@@ -78,7 +78,8 @@ def test_grad_fn_and_leaf_status():
     assert not y.is_leaf and y.grad_fn.name == "mul"
     assert y.grad_fn.next_functions == (None, None)
     z = y.sum()
-    assert z.grad_fn.next_functions[0] is y.grad_fn
+    assert z.grad_fn.next_functions[0] == y.grad_fn  # views of the same node
+    assert repr(y.grad_fn) == "<mul>" and y.grad_fn.inputs[0] is x
 
 
 def test_conversion_methods():
