@@ -16,6 +16,7 @@ import functools
 import itertools
 import os
 import traceback
+import weakref
 from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
@@ -96,56 +97,51 @@ _FREED = object()  # sentinel: this node's saved values were released after a ba
 class Node:
     """A recorded gate application, as ``Tensor.grad_fn`` shows it (PyTorch's ``grad_fn``).
 
-    A recorded tensor is its own node: it carries ``gate``, ``inputs`` (the input Tensors in
-    argument order, constants included, so the graph can be drawn), ``saved`` (whatever else the
-    rule needs, released after ``backward`` unless ``retain_graph=True``), ``attrs`` (the gate's
-    non-tensor arguments), ``scope`` and ``seq``. One object per operation is half the cost of a
-    tensor plus a node. This class is only the read-only view ``grad_fn`` hands out; two views of
-    one tensor compare equal.
+    A recorded tensor is its own node: the tensor carries ``gate``, ``inputs`` (the input Tensors
+    in argument order, constants included, so the graph can be drawn), ``saved`` (whatever else
+    the rule needs, released after ``backward`` unless ``retain_graph=True``), ``attrs`` (the
+    gate's non-tensor arguments), ``scope``, ``trace`` and ``seq``: one object per operation, not
+    two. This class is the handle ``grad_fn`` returns: one per recorded tensor, made on first
+    request and kept by the tensor (so ``y.grad_fn is y.grad_fn``). It holds the gate's inputs,
+    as the tensor does, so ``(a * b).sum().grad_fn.next_functions`` works on its own; it refers
+    back to its tensor only weakly, so no cycle forms.
     """
 
-    __slots__ = ("tensor",)
+    __slots__ = ("gate", "inputs", "attrs", "scope", "trace", "seq", "_tensor", "__weakref__")
 
     def __init__(self, tensor: Tensor) -> None:
-        self.tensor = tensor
-
-    @property
-    def gate(self) -> Gate:
-        return self.tensor.gate
+        if tensor.gate is None:
+            raise TypeError("Node: only a recorded tensor has a node (this one is a leaf)")
+        self.gate = tensor.gate
+        self.inputs = tensor.inputs
+        self.attrs = tensor.attrs
+        self.scope = tensor.scope
+        self.trace = tensor.trace
+        self.seq = tensor.seq
+        self._tensor = weakref.ref(tensor)
 
     @property
     def name(self) -> str:
-        return self.tensor.gate.name
-
-    @property
-    def inputs(self) -> tuple:
-        return self.tensor.inputs
-
-    @property
-    def saved(self) -> Any:
-        return self.tensor.saved
-
-    @property
-    def attrs(self) -> Any:
-        return self.tensor.attrs
-
-    @property
-    def scope(self) -> str | None:
-        return self.tensor.scope
+        return self.gate.name
 
     @property
     def next_functions(self) -> tuple:
         """The nodes feeding this one (None for leaves and constants), in input order."""
-        return tuple(t.grad_fn for t in self.tensor.inputs)
+        return tuple(t.grad_fn for t in self.inputs)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Node) and other.tensor is self.tensor
+    @property
+    def saved(self) -> Any:
+        """What the rule saved (None once its tensor is gone)."""
+        t = self._tensor()
+        return None if t is None else t.saved
 
-    def __hash__(self) -> int:
-        return id(self.tensor)
+    @property
+    def hooks(self) -> list | None:
+        t = self._tensor()
+        return None if t is None else t._hooks
 
     def __repr__(self) -> str:
-        return f"<{self.tensor.gate.name}>"
+        return f"<{self.gate.name}>"
 
 
 def recorded(

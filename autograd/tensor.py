@@ -1,4 +1,5 @@
-"""Tensor: a NumPy array, whether it requires grad, its gradient, and the node that made it.
+"""Tensor: a NumPy array, whether it requires grad, its gradient, and (when an operation recorded
+it) its own node of the graph: the gate, its inputs and what the rule saved.
 
 No math lives here: every operator and method delegates to a gate function in ``autograd.gates``.
 """
@@ -78,7 +79,7 @@ class Tensor:
     # ``graph.recorded``) only when it is not.
     __slots__ = (
         "data", "grad", "requires_grad", "_hooks",
-        "gate", "inputs", "saved", "attrs", "scope", "trace", "seq", "__weakref__",
+        "gate", "inputs", "saved", "attrs", "scope", "trace", "seq", "_grad_fn", "__weakref__",
     )  # fmt: skip
     __array_ufunc__ = None  # NumPy defers to our reflected operators: ndarray * Tensor -> Tensor
 
@@ -130,8 +131,15 @@ class Tensor:
 
     @property
     def grad_fn(self) -> Node | None:
-        """The gate application that produced this tensor (a view of it); None for leaves."""
-        return None if self.gate is None else Node(self)
+        """The gate application that produced this tensor; None for leaves. (The same object on
+        every read: made on the first and kept by the tensor.)"""
+        if self.gate is None:
+            return None
+        try:
+            return self._grad_fn
+        except AttributeError:  # (unset until first asked for: recording stays one object)
+            self._grad_fn: Node = Node(self)
+            return self._grad_fn
 
     @property
     def _node(self) -> Tensor | None:
@@ -487,7 +495,7 @@ _new = object.__new__
 def _wrap(data: np.ndarray) -> Tensor:
     """Internal constructor for an unrecorded result (``data`` is already an ndarray of the right
     dtype): the five slot stores of ``__init__`` without its checks, about half the cost.
-    (``graph.recorded`` builds recorded results the same way, with their node.)"""
+    (``graph.recorded`` builds recorded results the same way, with their node fields.)"""
     if type(data) is not np.ndarray:  # ufuncs on 0-d arrays return NumPy scalars
         data = np.asarray(data)
     t = _new(Tensor)

@@ -17,10 +17,10 @@ from ..tensor import Tensor
 class Walk:
     """What is reachable from some outputs.
 
-    ``order`` lists every gate (a recorded Tensor, its own node) and every leaf ``Tensor`` in breadth-first discovery
-    order from the outputs; ``out`` maps a gate to the Tensor it produced (the first one met, which
-    carries a retained ``.grad`` if there is one); ``consumers`` maps a tensor key (the producing
-    node, or the leaf tensor's ``id``) to the gates that use it.
+    ``order`` lists every gate (a recorded Tensor: its own node) and every leaf ``Tensor`` in
+    breadth-first discovery order from the outputs; ``out`` maps a gate to the Tensor it produced
+    (itself: the drawing shows a gate and its output as two boxes); ``consumers`` maps a tensor
+    key (see ``tensor_key``) to the gates that use it.
     """
 
     outputs: list[Tensor]
@@ -34,7 +34,7 @@ class Walk:
 
 
 def tensor_key(t: Tensor) -> object:
-    """Identity of a tensor in the graph: its producing node, or (for a leaf) the object itself.
+    """Identity of a tensor in the graph: a recorded tensor itself, or a leaf's ``id``.
 
     Only used as a dict key within one drawing; never printed."""
     return t._node if t._node is not None else id(t)

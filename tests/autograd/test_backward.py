@@ -196,13 +196,13 @@ def test_graph_is_freed_by_reference_counting_alone():
     try:
         x = f64(1.0, 2.0)
         h = (x * 2).exp()
-        ref = weakref.ref(h)  # an inner node of the graph (a recorded tensor is its own node)
+        refs = [weakref.ref(h), weakref.ref(h.grad_fn)]  # an inner node, and its grad_fn handle
         y = h.sum()
         del h
         y.backward()
-        assert ref() is not None  # y's graph holds it ...
+        assert all(r() is not None for r in refs)  # y's graph holds them ...
         del y
-        assert ref() is None  # ... and nothing else: freed without the garbage collector
+        assert all(r() is None for r in refs)  # ... and nothing else: no cycles, no gc needed
     finally:
         gc.enable()
 

@@ -128,10 +128,11 @@ def test_deep_graph_forward_backward_draw_and_free():
     assert x.grad.tolist() == [1.0, 1.0]
     drawing = ag.viz.draw(loss, max_nodes=200)  # iterative walk, summarised beyond 200 nodes
     assert "omitted" in drawing.dot and drawing.dot.count("->") < 1000
+    node = loss.grad_fn
     import weakref
 
-    ref = weakref.ref(loss)
-    del h, loss, drawing
+    ref = weakref.ref(node)
+    del h, loss, node, drawing
     assert ref() is None  # the whole chain freed by reference counting
 
 

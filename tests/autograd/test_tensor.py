@@ -78,7 +78,7 @@ def test_grad_fn_and_leaf_status():
     assert not y.is_leaf and y.grad_fn.name == "mul"
     assert y.grad_fn.next_functions == (None, None)
     z = y.sum()
-    assert z.grad_fn.next_functions[0] == y.grad_fn  # views of the same node
+    assert z.grad_fn.next_functions[0] is y.grad_fn  # one handle per node, as in PyTorch
     assert repr(y.grad_fn) == "<mul>" and y.grad_fn.inputs[0] is x
 
 
@@ -172,3 +172,20 @@ def test_reductions_accept_pytorch_dim_and_keepdim():
     np.testing.assert_allclose(x.softmax(dim=0).data.sum(axis=0), [1.0, 1.0, 1.0], rtol=1e-6)
     with pytest.raises(TypeError, match="axis= or dim="):
         x.sum(axis=0, dim=1)
+
+
+def test_a_walk_over_grad_fn_that_dedups_by_id_meets_every_gate():
+    """PyTorch habit: grad_fn is one long-lived object per node, so id() identifies it."""
+    x = ag.tensor(np.ones(3), requires_grad=True)
+    h = x
+    for _ in range(20):
+        h = (h * 1.1).tanh() + h
+    seen, stack = set(), [h.sum().grad_fn]
+    while stack:
+        fn = stack.pop()
+        if id(fn) not in seen:
+            seen.add(id(fn))
+            stack.extend(f for f in fn.next_functions if f is not None)
+    assert len(seen) == 1 + 20 * 3  # sum, then mul, tanh and add per round
+    with pytest.raises(TypeError, match="leaf"):
+        ag.Node(x)
