@@ -430,10 +430,11 @@ def run_backward(
     leaves: dict[Tensor, list] = captured if capture is not None else {}
 
     def deliver_to_leaf(t: Tensor, g: Any, owned: bool) -> None:
-        slot = leaves.get(t, False)
-        if slot is None or slot is False:
-            if slot is None or capture is None:  # (autograd.grad: only the captured tensors)
-                leaves[t] = [g, owned]
+        if capture is not None and t not in captured:
+            return  # autograd.grad: only the captured tensors receive anything
+        slot = leaves.get(t)
+        if slot is None:
+            leaves[t] = [g, owned]
         else:
             _accumulate(slot, g, plain)
 
