@@ -1,4 +1,5 @@
-"""Hypothesis profiles, chosen by HYPOTHESIS_PROFILE: dev (default), ci (derandomized), thorough."""
+"""Shared test set-up: hypothesis profiles (HYPOTHESIS_PROFILE: dev, the default; ci, derandomized;
+thorough), one BLAS thread, and a freshly seeded default generator for every test."""
 
 import os
 
@@ -7,7 +8,10 @@ import os
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
-from hypothesis import HealthCheck, settings  # noqa: E402  (after the environment is set)
+import pytest  # noqa: E402  (after the environment is set)
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+import autograd as ag  # noqa: E402
 
 _common = dict(
     deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
@@ -16,3 +20,10 @@ settings.register_profile("dev", max_examples=25, **_common)
 settings.register_profile("ci", max_examples=25, derandomize=True, print_blob=True, **_common)
 settings.register_profile("thorough", max_examples=300, **_common)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+
+@pytest.fixture(autouse=True)
+def _seeded_default_generator() -> None:
+    """Every test starts from the same default-generator state, whatever ran before it on the same
+    pytest-xdist worker: results never depend on how the tests were shared out."""
+    ag.manual_seed(0)

@@ -175,12 +175,16 @@ def test_reductions_accept_pytorch_dim_and_keepdim():
 
 
 def test_a_walk_over_grad_fn_that_dedups_by_id_meets_every_gate():
-    """PyTorch habit: grad_fn is one long-lived object per node, so id() identifies it."""
+    """PyTorch habit: grad_fn is one long-lived object per node, so id() identifies it.
+
+    The walk keeps ``loss`` alive, as a user's loop does: a handle whose tensor is gone lives only
+    as long as someone holds it, and a freed object's id may be handed to the next one made."""
     x = ag.tensor(np.ones(3), requires_grad=True)
     h = x
     for _ in range(20):
         h = (h * 1.1).tanh() + h
-    seen, stack = set(), [h.sum().grad_fn]
+    loss = h.sum()
+    seen, stack = set(), [loss.grad_fn]
     while stack:
         fn = stack.pop()
         if id(fn) not in seen:
