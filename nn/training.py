@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -59,6 +59,18 @@ class EarlyStopping:
         if self.mode == "min":
             return value < self.best - self.min_delta
         return value > self.best + self.min_delta
+
+    def state_dict(self) -> dict[str, Any]:
+        """The settings and the progress so far (``fit`` checkpoints it)."""
+        return asdict(self)
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore ``state_dict()``'s output, e.g. read back from a ``fit`` checkpoint."""
+        unknown = set(state_dict) - {f.name for f in fields(self)}
+        if unknown:
+            raise KeyError(f"EarlyStopping.load_state_dict: unknown keys {sorted(unknown)}")
+        for name, value in state_dict.items():
+            setattr(self, name, value)
 
     def update(self, value: float) -> bool:
         """Record this epoch's value; True when training should stop."""
@@ -135,9 +147,10 @@ def fit(
     - ``early_stopping``: an :class:`EarlyStopping` watching a history key; training stops after
       its ``patience`` epochs without improvement.
     - ``checkpoint``: a path; ``nn.save`` writes ``{"model", "optimizer", "epoch", "history"}``
-      there (atomically) after every epoch — with early stopping, only after epochs that improve
-      its metric, so the file holds the best model. Restore it with
-      ``model.load_state_dict(nn.load(path)["model"])``.
+      there (atomically) after every epoch, plus ``"scheduler"`` and ``"early_stopping"`` when
+      those are given — with early stopping, only after epochs that improve its metric, so the
+      file holds the best model. Restore it with ``model.load_state_dict(nn.load(path)["model"])``
+      (and each other part with its own ``load_state_dict``).
     - ``progress``: a tqdm bar per epoch with the running loss and accuracy, and one line per
       epoch with the epoch's figures; ``False`` prints nothing.
 
@@ -209,6 +222,10 @@ def fit(
             stop = early_stopping.update(value)
         if checkpoint is not None and improved:
             state = {"model": model.state_dict(), "optimizer": optimizer.state_dict()}
+            if scheduler is not None:
+                state["scheduler"] = scheduler.state_dict()
+            if early_stopping is not None:
+                state["early_stopping"] = early_stopping.state_dict()
             save({**state, "epoch": epoch, "history": history}, checkpoint)
         if stop:
             if progress:

@@ -194,6 +194,30 @@ def test_checkpoint_with_early_stopping_keeps_the_best_epoch(digits, tmp_path):
     assert loss != pytest.approx(history["val_loss"][-1], rel=1e-6)  # not the last epoch's model
 
 
+def test_checkpoint_holds_the_scheduler_and_early_stopping_progress(digits, tmp_path):
+    train, val = _loaders(digits)
+    model = _model()
+    opt = SGD(model.parameters(), lr=0.1)
+    scheduler, stopper = StepLR(opt, step_size=2, gamma=0.5), EarlyStopping("val_acc", 50, "max")
+    path = tmp_path / "ckpt.safetensors"
+    fit(
+        model, train, loss_fn=F.cross_entropy, optimizer=opt, epochs=3, val_loader=val,
+        scheduler=scheduler, early_stopping=stopper, checkpoint=path, progress=False,
+    )  # fmt: skip
+    state = nn.load(path)
+    assert state["early_stopping"]["best"] == max(state["history"]["val_acc"])
+    resumed_scheduler = StepLR(SGD(_model(seed=1).parameters(), lr=0.1), step_size=2, gamma=0.5)
+    resumed_scheduler.load_state_dict(state["scheduler"])
+    assert resumed_scheduler.last_epoch == state["epoch"]
+    resumed_scheduler.step()  # continues the schedule where the checkpointed run was
+    assert resumed_scheduler.get_last_lr() == [0.1 * 0.5 ** ((state["epoch"] + 1) // 2)]
+    resumed_stopper = EarlyStopping("val_acc", 50, "max")
+    resumed_stopper.load_state_dict(state["early_stopping"])
+    assert resumed_stopper.state_dict() == state["early_stopping"]
+    with pytest.raises(KeyError, match="unknown keys"):
+        resumed_stopper.load_state_dict({"best": 0.5, "wait": 1})
+
+
 class _RecordingPlateau(ReduceLROnPlateau):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
