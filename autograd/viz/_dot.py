@@ -112,7 +112,7 @@ def collapse_key(scope: str | None, collapse: Any) -> str | None:
 
 
 class _Builder:
-    def __init__(self, w: Walk, names: Mapping[int, str], opts: Options) -> None:
+    def __init__(self, w: Walk, names: Mapping[Tensor, str], opts: Options) -> None:
         self.w = w
         self.names = names
         self.opts = opts
@@ -138,7 +138,7 @@ class _Builder:
     def tensor_node(self, t: Tensor, cluster: str | None) -> None:
         key = tensor_key(t)
         ident = self.new_id(("t", key))
-        name = self.names.get(id(t))
+        name = self.names.get(t)
         fields = []
         out_index = self.outputs.get(key)
         if out_index is not None:
@@ -197,7 +197,7 @@ class _Builder:
         for i, t in enumerate(absorbed):
             gnorm = fmt.norm(t.grad.data) if t.grad is not None else None
             if i < BOX_LEAVES_LISTED:
-                name = self.names.get(id(t)) or ("leaf" if t.requires_grad else "constant")
+                name = self.names.get(t) or ("leaf" if t.requires_grad else "constant")
                 line = f"{name} {t.shape}"
                 if self.opts.show_grads and gnorm is not None:
                     line += f" grad norm {gnorm:.4g}"
@@ -231,7 +231,7 @@ class _Builder:
 _SEVERITY = {"healthy": 0, "vanishing": 1, "exploding": 2, "nonfinite": 3}
 
 
-def build(w: Walk, names: Mapping[int, str], opts: Options) -> tuple[str, Stats]:
+def build(w: Walk, names: Mapping[Tensor, str], opts: Options) -> tuple[str, Stats]:
     """The DOT text for walk ``w`` and what it shows."""
     b = _Builder(w, names, opts)
 
@@ -245,7 +245,7 @@ def build(w: Walk, names: Mapping[int, str], opts: Options) -> tuple[str, Stats]
                 key_of[node] = k
                 box_nodes.setdefault(k, []).append(node)
     absorbed: dict[str, list[Tensor]] = {}
-    absorbed_ids: set[int] = set()
+    absorbed_leaves: set[Tensor] = set()
     if box_nodes:
         for item in w.order:
             # parameters (leaves that require grad) and scalar literals (eps, scales) go inside
@@ -253,12 +253,12 @@ def build(w: Walk, names: Mapping[int, str], opts: Options) -> tuple[str, Stats]
             if (
                 item.gate is None  # a leaf
                 and (item.requires_grad or item.data.size <= 1)
-                and id(item) not in b.outputs
+                and item not in b.outputs
             ):
-                users = {key_of.get(n) for n in w.consumers.get(id(item), ())}
+                users = {key_of.get(n) for n in w.consumers.get(item, ())}
                 if len(users) == 1 and None not in users:
                     absorbed.setdefault(users.pop(), []).append(item)  # type: ignore[arg-type]
-                    absorbed_ids.add(id(item))
+                    absorbed_leaves.add(item)
 
     def passes_on(node: Tensor) -> bool:
         """Whether a boxed gate's output leaves its box (used outside, or a graph output)."""
@@ -275,7 +275,7 @@ def build(w: Walk, names: Mapping[int, str], opts: Options) -> tuple[str, Stats]
             elif item is box_nodes[k][0]:
                 boundary = [n for n in box_nodes[k] if passes_on(n)]
                 units.append(("box", (k, boundary), 1 + len(boundary)))
-        elif id(item) in absorbed_ids:
+        elif item in absorbed_leaves:
             continue
         elif opts.show_constants or item.requires_grad:
             units.append(("leaf", item, 1))
@@ -305,7 +305,7 @@ def build(w: Walk, names: Mapping[int, str], opts: Options) -> tuple[str, Stats]
             by_suffix.setdefault(".".join(parts[i:]), []).append(s)
 
     def leaf_cluster(t: Tensor) -> str | None:
-        name = names.get(id(t))
+        name = names.get(t)
         module = _parent(name) if name else None
         if module is None:
             return None
@@ -350,7 +350,7 @@ def build(w: Walk, names: Mapping[int, str], opts: Options) -> tuple[str, Stats]
             for node in box_nodes[k]:
                 for t in node.inputs:
                     key = tensor_key(t)
-                    if (t._node is not None and key_of.get(t._node) == k) or id(t) in absorbed_ids:
+                    if (t._node is not None and key_of.get(t._node) == k) or t in absorbed_leaves:
                         continue
                     src = b.ids.get(("t", key))
                     if src is None:

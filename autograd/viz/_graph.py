@@ -60,7 +60,7 @@ class Graph:
         return f"<autograd.viz.Graph: {s.drawn_gates} of {s.gates} gates drawn{left}; .dot, .svg(), .save(path)>"
 
 
-def _names(params: Any) -> dict[int, str]:
+def _names(params: Any) -> dict[Tensor, str]:
     """Tensor identity -> display name, from a dict name -> Tensor or anything with
     ``named_parameters()`` (an ``nn.Module``). Identities are only looked up, never printed."""
     if params is None:
@@ -74,11 +74,11 @@ def _names(params: Any) -> dict[int, str]:
             "draw: params must be a dict of name -> Tensor or an object with named_parameters() "
             f"(an nn.Module), got {type(params).__name__}"
         )
-    names: dict[int, str] = {}
+    names: dict[Tensor, str] = {}
     for name, t in items:
         if not isinstance(t, Tensor):
             raise TypeError(f"draw: params[{name!r}] is a {type(t).__name__}, not a Tensor")
-        names.setdefault(id(t), str(name))
+        names.setdefault(t, str(name))
     return names
 
 

@@ -33,11 +33,12 @@ class Walk:
         return [item for item in self.order if item.gate is not None]
 
 
-def tensor_key(t: Tensor) -> object:
-    """Identity of a tensor in the graph: a recorded tensor itself, or a leaf's ``id``.
+def tensor_key(t: Tensor) -> Tensor:
+    """Identity of a tensor in the graph: the tensor itself (a recorded tensor is its own node;
+    Tensors hash by identity, so every key is compared by ``is``, never elementwise).
 
     Only used as a dict key within one drawing; never printed."""
-    return t._node if t._node is not None else id(t)
+    return t
 
 
 def walk(outputs: Iterable[Tensor], consumers: bool = False) -> Walk:
@@ -60,7 +61,7 @@ def walk(outputs: Iterable[Tensor], consumers: bool = False) -> Walk:
         node = queue.popleft()
         for t in node.inputs:
             parent = t._node
-            key = id(t) if parent is None else parent
+            key = t  # (== parent for a recorded tensor: it is its own node)
             if consumers:
                 users.setdefault(key, []).append(node)
             if key in seen:
