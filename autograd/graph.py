@@ -421,9 +421,15 @@ def run_backward(
     # nodes themselves).
     heap: list[tuple[int, int, Tensor]] = []
     captured: dict[Any, list | None] = {}  # node or leaf tensor -> [gradient, owned]
+    # Nodes older than every captured tensor cannot reach one: when only recorded tensors are
+    # captured, the walk stops at the oldest (the nodes below it neither run nor free what they
+    # saved, as in PyTorch).
+    floor = -1
     if capture is not None:
         for t in capture:
             captured[t] = None
+        if all(t.gate is not None for t in capture):
+            floor = min(t.seq for t in capture)
 
     # A leaf's contributions are summed first and reach its hooks and .grad once, after the
     # walk (as in PyTorch), so a weight used three times costs one .grad update, not three.
@@ -457,11 +463,15 @@ def run_backward(
                 node = heappop(heap)[2]
                 g, g_owned = pending.pop(node)
             if node._hooks or captured:
+                if node.seq < floor:  # (the newest node waiting: every other one is older still)
+                    break
                 if node._hooks:
                     g, g_owned = _run_hooks(node._hooks, g, plain), False
                 if node in captured:
                     captured[node] = [g, False]
                     g_owned = False
+                    if node.seq == floor:  # the oldest captured tensor has its whole gradient
+                        break
             if node.saved is freed:
                 raise _freed_error(node)
             if plain:

@@ -115,6 +115,25 @@ def test_autograd_grad_of_non_leaf_and_unused_inputs():
     assert gu is None and gx.tolist() == [8.0, 16.0]
 
 
+def test_autograd_grad_of_non_leaves_stops_below_them():
+    """As in PyTorch, nodes that cannot reach a requested tensor do not run: they keep what they
+    saved (a later backward through them still works) and no leaf's hook sees anything."""
+    x = f64(0.5, 2.0)
+    seen = []
+    x.register_hook(lambda g: seen.append(g))
+    h = x.exp()
+    k = h * 3.0
+    y = (h * k).sum()  # = 3 h^2
+    gh, gk = ag.grad(y, [h, k])  # without retain_graph
+    np.testing.assert_allclose(gh.data, 6 * np.exp(x.data))  # directly, and through k = 3h
+    np.testing.assert_allclose(gk.data, np.exp(x.data))
+    assert seen == []
+    h.backward(ag.ones(2, dtype=np.float64))  # exp still holds its saved output
+    np.testing.assert_allclose(x.grad.data, np.exp(x.data))
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        y.backward()  # the nodes that did run were freed, as usual
+
+
 def test_create_graph_gives_second_derivatives():
     x = f64(0.5, 2.0)
     y = (x**3).sum()
