@@ -13,6 +13,13 @@ import autograd as ag
 from autograd.gradcheck import gradcheck, gradgradcheck
 
 RNG = np.random.default_rng(7)
+_RNG_START = RNG.bit_generator.state
+
+
+@pytest.fixture(autouse=True)
+def _rng_from_its_seed() -> None:
+    """Each test draws the same data whatever ran before it on its pytest-xdist worker."""
+    RNG.bit_generator.state = _RNG_START
 
 
 def _pair(v: Any) -> tuple[int, int]:
