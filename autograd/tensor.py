@@ -544,7 +544,9 @@ def grad(
     allow_unused: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """Gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated
-    into ``.grad`` (like ``torch.autograd.grad``)."""
+    into ``.grad`` (like ``torch.autograd.grad``). When every input is a recorded (non-leaf)
+    tensor, the walk stops at the oldest of them: the nodes below do not run, and keep what
+    they saved."""
     outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
