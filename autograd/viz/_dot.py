@@ -27,7 +27,7 @@ from typing import Any
 
 from ..tensor import Tensor
 from . import _format as fmt
-from ._walk import Walk, tensor_key
+from ._walk import Walk
 
 RANKDIRS = ("TB", "LR", "BT", "RL")
 GATE_FILL = "#f0f0f0"
@@ -117,8 +117,8 @@ class _Builder:
         self.names = names
         self.opts = opts
         self.vertical = opts.rankdir in ("TB", "BT")
-        self.outputs = {tensor_key(t): i for i, t in reversed(list(enumerate(w.outputs)))}
-        self.ids: dict[object, str] = {}  # ("t", tensor key) / ("gate", node) / ("box", k) -> id
+        self.outputs = {t: i for i, t in reversed(list(enumerate(w.outputs)))}
+        self.ids: dict[object, str] = {}  # ("t", tensor) / ("gate", node) / ("box", k) -> id
         self.cluster_items: dict[str | None, list[str]] = {None: []}
         self.edges: list[str] = []
         self.classes_seen: set[str] = set()
@@ -136,11 +136,10 @@ class _Builder:
     # --- node statements ---
 
     def tensor_node(self, t: Tensor, cluster: str | None) -> None:
-        key = tensor_key(t)
-        ident = self.new_id(("t", key))
+        ident = self.new_id(("t", t))
         name = self.names.get(t)
         fields = []
-        out_index = self.outputs.get(key)
+        out_index = self.outputs.get(t)
         if out_index is not None:
             title = "output" if len(self.w.outputs) == 1 else f"output {out_index}"
             fields.append(f"{name} ({title})" if name else title)
@@ -336,7 +335,7 @@ def build(w: Walk, names: Mapping[Tensor, str], opts: Options) -> tuple[str, Sta
             ident = b.ids[("gate", node)]
             many = len(node.inputs) > 1
             for slot, t in enumerate(node.inputs):
-                src = b.ids.get(("t", tensor_key(t)))
+                src = b.ids.get(("t", t))
                 if src is None:
                     if t._node is None and not t.requires_grad and not opts.show_constants:
                         continue
@@ -349,10 +348,9 @@ def build(w: Walk, names: Mapping[Tensor, str], opts: Options) -> tuple[str, Sta
             sources: dict[str, None] = {}  # ordered set: one edge per source
             for node in box_nodes[k]:
                 for t in node.inputs:
-                    key = tensor_key(t)
                     if (t._node is not None and key_of.get(t._node) == k) or t in absorbed_leaves:
                         continue
-                    src = b.ids.get(("t", key))
+                    src = b.ids.get(("t", t))
                     if src is None:
                         if t._node is None and not t.requires_grad and not opts.show_constants:
                             continue

@@ -20,39 +20,31 @@ class Walk:
     ``order`` lists every gate (a recorded Tensor: its own node) and every leaf ``Tensor`` in
     breadth-first discovery order from the outputs; ``out`` maps a gate to the Tensor it produced
     (itself: the drawing shows a gate and its output as two boxes); ``consumers`` maps a tensor
-    key (see ``tensor_key``) to the gates that use it.
+    (Tensors hash by identity, so every tensor is its own key, compared by ``is``, never
+    elementwise) to the gates that use it.
     """
 
     outputs: list[Tensor]
     order: list[Tensor] = field(default_factory=list)
     out: dict[Tensor, Tensor] = field(default_factory=dict)
-    consumers: dict[object, list[Tensor]] = field(default_factory=dict)
+    consumers: dict[Tensor, list[Tensor]] = field(default_factory=dict)
 
     @property
     def gates(self) -> list[Tensor]:
         return [item for item in self.order if item.gate is not None]
 
 
-def tensor_key(t: Tensor) -> Tensor:
-    """Identity of a tensor in the graph: the tensor itself (a recorded tensor is its own node;
-    Tensors hash by identity, so every key is compared by ``is``, never elementwise).
-
-    Only used as a dict key within one drawing; never printed."""
-    return t
-
-
 def walk(outputs: Iterable[Tensor], consumers: bool = False) -> Walk:
     """Breadth-first walk from ``outputs`` over every gate and leaf that feeds them; with
     ``consumers``, also record which gates use each tensor (collapsing needs it)."""
     w = Walk(list(outputs))
-    seen: set[object] = set()
+    seen: set[Tensor] = set()
     queue: deque[Tensor] = deque()
     order, out, users = w.order, w.out, w.consumers
 
     for t in w.outputs:
-        key = tensor_key(t)
-        if key not in seen:
-            seen.add(key)
+        if t not in seen:
+            seen.add(t)
             order.append(t if t._node is None else t._node)
             if t._node is not None:
                 out[t._node] = t
@@ -61,12 +53,11 @@ def walk(outputs: Iterable[Tensor], consumers: bool = False) -> Walk:
         node = queue.popleft()
         for t in node.inputs:
             parent = t._node
-            key = t  # (== parent for a recorded tensor: it is its own node)
             if consumers:
-                users.setdefault(key, []).append(node)
-            if key in seen:
+                users.setdefault(t, []).append(node)
+            if t in seen:
                 continue
-            seen.add(key)
+            seen.add(t)
             if parent is None:
                 order.append(t)
             else:
