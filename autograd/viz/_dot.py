@@ -238,7 +238,7 @@ def build(w: Walk, names: Mapping[Tensor, str], opts: Options) -> tuple[str, Sta
     key_of: dict[Tensor, str | None] = {}  # only boxed gates are in it
     box_nodes: dict[str, list[Tensor]] = {}
     if opts.collapse is not None and opts.collapse is not False:
-        for node in w.out:
+        for node in w.gates:
             k = collapse_key(node.scope, opts.collapse)
             if k is not None:
                 key_of[node] = k
@@ -317,13 +317,13 @@ def build(w: Walk, names: Mapping[Tensor, str], opts: Options) -> tuple[str, Sta
     for kind, payload, _ in drawn:
         if kind == "gate":
             b.gate_node(payload)
-            b.tensor_node(w.out[payload], payload.scope or None)
+            b.tensor_node(payload, payload.scope or None)  # (a gate is its own output)
         elif kind == "box":
             k, boundary = payload
             cluster = k if k in scopes else _parent(k)  # inside its own cluster if one exists
             b.box_node(k, box_nodes[k], absorbed.get(k, []), cluster)
             for n in boundary:
-                b.tensor_node(w.out[n], cluster)
+                b.tensor_node(n, cluster)
         else:
             b.tensor_node(payload, leaf_cluster(payload))
 
@@ -348,7 +348,7 @@ def build(w: Walk, names: Mapping[Tensor, str], opts: Options) -> tuple[str, Sta
             sources: dict[str, None] = {}  # ordered set: one edge per source
             for node in box_nodes[k]:
                 for t in node.inputs:
-                    if (t._node is not None and key_of.get(t._node) == k) or t in absorbed_leaves:
+                    if key_of.get(t) == k or t in absorbed_leaves:
                         continue
                     src = b.ids.get(("t", t))
                     if src is None:
@@ -374,7 +374,7 @@ def build(w: Walk, names: Mapping[Tensor, str], opts: Options) -> tuple[str, Sta
             omitted_tensors += len(box_nodes[k]) + len(absorbed.get(k, []))
         else:
             omitted_tensors += 1
-    n_gates = len(w.out)
+    n_gates = len(w.gates)
     n_omitted = sum(omitted_gates.values())
     if left_out:
         text = _omitted_text(omitted_gates, omitted_tensors, opts.max_nodes)

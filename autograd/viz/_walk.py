@@ -17,16 +17,14 @@ from ..tensor import Tensor
 class Walk:
     """What is reachable from some outputs.
 
-    ``order`` lists every gate (a recorded Tensor: its own node) and every leaf ``Tensor`` in
-    breadth-first discovery order from the outputs; ``out`` maps a gate to the Tensor it produced
-    (itself: the drawing shows a gate and its output as two boxes); ``consumers`` maps a tensor
-    (Tensors hash by identity, so every tensor is its own key, compared by ``is``, never
-    elementwise) to the gates that use it.
+    ``order`` lists every gate (a recorded Tensor: its own node, and its own output, which the
+    drawing shows as a second box) and every leaf ``Tensor`` in breadth-first discovery order
+    from the outputs; ``consumers`` maps a tensor (Tensors hash by identity, so every tensor is
+    its own key, compared by ``is``, never elementwise) to the gates that use it.
     """
 
     outputs: list[Tensor]
     order: list[Tensor] = field(default_factory=list)
-    out: dict[Tensor, Tensor] = field(default_factory=dict)
     consumers: dict[Tensor, list[Tensor]] = field(default_factory=dict)
 
     @property
@@ -40,30 +38,25 @@ def walk(outputs: Iterable[Tensor], consumers: bool = False) -> Walk:
     w = Walk(list(outputs))
     seen: set[Tensor] = set()
     queue: deque[Tensor] = deque()
-    order, out, users = w.order, w.out, w.consumers
+    order, users = w.order, w.consumers
 
     for t in w.outputs:
         if t not in seen:
             seen.add(t)
-            order.append(t if t._node is None else t._node)
-            if t._node is not None:
-                out[t._node] = t
-                queue.append(t._node)
+            order.append(t)
+            if t.gate is not None:
+                queue.append(t)
     while queue:  # the hot loop: a 100,000-gate graph passes here 100,000 times
         node = queue.popleft()
         for t in node.inputs:
-            parent = t._node
             if consumers:
                 users.setdefault(t, []).append(node)
             if t in seen:
                 continue
             seen.add(t)
-            if parent is None:
-                order.append(t)
-            else:
-                order.append(parent)
-                out[parent] = t
-                queue.append(parent)
+            order.append(t)
+            if t.gate is not None:  # a gate: walk on through its inputs
+                queue.append(t)
     return w
 
 
@@ -82,8 +75,7 @@ def retain_grads(*outputs: Tensor) -> int:
     """
     w = walk(outputs)
     changed = 0
-    for node in w.gates:
-        t = w.out[node]
+    for t in w.gates:
         if not t.retains_grad:
             t.retain_grad()
             changed += 1
