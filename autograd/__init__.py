@@ -1,5 +1,10 @@
 """gategrad's autograd engine: tensors whose every operation is a recorded, readable gate.
 
+The modules build on each other in one direction: ``graph`` (gates, nodes, modes, version
+counters) -> ``tensor`` (the data type) -> ``gates`` (one family per file) -> ``backward`` (the
+walk) and ``inplace`` -> ``ops`` (the one listing that gives Tensor its operators and methods).
+``gradcheck``, ``testing`` and ``viz`` sit on top.
+
 Note: ``autograd`` is also the import name of HIPS autograd. Install gategrad into its own virtual
 environment; if the other package is found here instead, importing fails with a message saying so.
 """
@@ -17,21 +22,17 @@ if _os.path.isdir(_os.path.join(_os.path.dirname(__file__), "numpy")):
 
 __gategrad__ = True  # lets `nn` and users tell this package from HIPS autograd
 
-# Tensor first: the gate modules import it while it is being defined.
-from .tensor import Tensor, grad  # noqa: E402
+import numpy as _np  # noqa: E402
 
-# isort: split
-from . import gates  # noqa: E402
+from . import ops as _ops  # noqa: E402,F401  (gives Tensor its operators and methods)
+from .backward import backward_reference, grad  # noqa: E402
 from .creation import (  # noqa: E402
-    Generator,
     arange,
     as_tensor,
-    default_generator,
     eye,
     from_numpy,
     full,
     linspace,
-    manual_seed,
     ones,
     ones_like,
     rand,
@@ -42,24 +43,40 @@ from .creation import (  # noqa: E402
     zeros_like,
 )
 from .gates import *  # noqa: E402,F403
+from .gates import __all__ as _gate_names  # noqa: E402
+from .gates.reduce import ValuesIndices  # noqa: E402
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck  # noqa: E402
 from .graph import (  # noqa: E402
     GATES,
     AnomalyError,
     Gate,
+    ModifiedError,
     Node,
+    RemovableHandle,
+    current_scope,
     detect_anomaly,
     enable_grad,
+    enter_scope,
+    exit_scope,
+    inference_mode,
+    is_anomaly_enabled,
     is_grad_enabled,
+    is_inference_mode_enabled,
     no_grad,
     scope,
     set_grad_enabled,
 )
+from .random import Generator, default_generator, manual_seed  # noqa: E402
+from .tensor import Device, Tensor, device  # noqa: E402
 
-float32 = "float32"
-float64 = "float64"
-int64 = "int64"
-bool_ = "bool"
+# dtypes, as PyTorch names them (NumPy dtype objects: ``x.dtype == autograd.float32``)
+float16 = _np.dtype("float16")
+float32 = _np.dtype("float32")
+float64 = _np.dtype("float64")
+int32 = _np.dtype("int32")
+int64 = _np.dtype("int64")
+bool_ = _np.dtype("bool")
+long, double, half = int64, float64, float16
 
 
 def __getattr__(name: str):  # lazy: these sit on top of the core and pull in extra imports
@@ -71,9 +88,12 @@ def __getattr__(name: str):  # lazy: these sit on top of the core and pull in ex
 
 
 __all__ = [
-    "GATES", "AnomalyError", "Gate", "Generator", "GradcheckError", "gradcheck", "gradgradcheck", "Node", "Tensor", "arange", "as_tensor",
-    "default_generator", "detect_anomaly", "enable_grad", "eye", "from_numpy", "full", "grad",
-    "is_grad_enabled", "linspace", "manual_seed", "no_grad", "ones", "ones_like", "rand",
-    "randint", "randn", "scope", "set_grad_enabled", "tensor", "zeros", "zeros_like",
-    *gates.__all__,
+    "GATES", "AnomalyError", "Device", "Gate", "Generator", "GradcheckError", "ModifiedError",
+    "Node", "RemovableHandle", "Tensor", "ValuesIndices", "arange", "as_tensor",
+    "backward_reference", "current_scope", "default_generator", "detect_anomaly", "device",
+    "enable_grad", "enter_scope", "exit_scope", "eye", "from_numpy", "full", "grad",
+    "gradcheck", "gradgradcheck", "inference_mode", "is_anomaly_enabled", "is_grad_enabled",
+    "is_inference_mode_enabled", "linspace", "manual_seed", "no_grad", "ones", "ones_like",
+    "rand", "randint", "randn", "scope", "set_grad_enabled", "tensor", "zeros", "zeros_like",
+    *_gate_names,
 ]  # fmt: skip

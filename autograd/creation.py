@@ -7,43 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, _as_array, _check_requires_grad
-
-_DEFAULT_FLOAT = np.float32
-
-
-class Generator:
-    """A random stream (wraps ``numpy.random.Generator``). ``Generator(seed)`` or
-    ``Generator().manual_seed(seed)``, as in PyTorch; ``get_state``/``set_state`` for resuming."""
-
-    def __init__(self, seed: int | None = None) -> None:
-        self.rng = np.random.default_rng(seed)
-
-    def manual_seed(self, seed: int) -> Generator:
-        self.rng = np.random.default_rng(seed)
-        return self
-
-    def get_state(self) -> dict:
-        return self.rng.bit_generator.state
-
-    def set_state(self, state: dict) -> None:
-        self.rng.bit_generator.state = state
-
-
-default_generator = Generator()
-
-
-def manual_seed(seed: int) -> Generator:
-    """Reseed the default generator (used by rand/randn, nn.init and dropout unless given one)."""
-    return default_generator.manual_seed(seed)
-
-
-def _rng(generator: Generator | np.random.Generator | None) -> np.random.Generator:
-    if generator is None:
-        return default_generator.rng
-    if isinstance(generator, Generator):
-        return generator.rng
-    return generator
+from .random import resolve_generator as _rng
+from .tensor import DEFAULT_FLOAT as _DEFAULT_FLOAT
+from .tensor import Tensor, _wrap, as_array, check_requires_grad, device
 
 
 def _shape(shape: tuple) -> tuple[int, ...]:
@@ -52,31 +18,38 @@ def _shape(shape: tuple) -> tuple[int, ...]:
     return tuple(int(s) for s in shape)
 
 
-def _new(arr: np.ndarray, requires_grad: bool) -> Tensor:
-    t = Tensor(arr)
+def _new(arr: np.ndarray, requires_grad: bool, device_: Any = None) -> Tensor:
+    if device_ is not None:
+        device(device_)  # refuses anything but the CPU
+    t = _wrap(arr)
     if requires_grad:
-        _check_requires_grad(arr)
+        check_requires_grad(arr)
         t.requires_grad = True
     return t
 
 
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(
+    data: Any, dtype: Any = None, requires_grad: bool = False, *, device: Any = None
+) -> Tensor:
     """A new leaf tensor holding a copy of ``data``. Python floats become float32."""
-    arr = _as_array(data, dtype)
+    arr = as_array(data, dtype, "tensor")
     if arr is data or (isinstance(data, Tensor) and arr is data.data):
         arr = arr.copy()
-    return _new(arr, requires_grad)
+    return _new(arr, requires_grad, device)
 
 
-def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+def as_tensor(data: Any, dtype: Any = None, *, device: Any = None) -> Tensor:
     """Like ``tensor`` but shares memory with a NumPy array where it can."""
     if isinstance(data, Tensor) and (dtype is None or data.dtype == np.dtype(dtype)):
         return data
-    return Tensor(_as_array(data, dtype))
+    return _new(as_array(data, dtype, "as_tensor"), False, device)
 
 
 def from_numpy(arr: np.ndarray) -> Tensor:
-    return Tensor(arr)
+    """A tensor sharing ``arr``'s memory (writes through NumPy are not version-counted)."""
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"from_numpy: expected a numpy.ndarray, got {type(arr).__name__}")
+    return _new(as_array(arr, None, "from_numpy"), False)
 
 
 def zeros(*shape: Any, dtype: Any = _DEFAULT_FLOAT, requires_grad: bool = False) -> Tensor:
@@ -145,4 +118,4 @@ def randn(
 
 
 def randint(low: int, high: int, size: Sequence[int], generator: Any = None) -> Tensor:
-    return Tensor(_rng(generator).integers(low, high, size=size))
+    return _wrap(_rng(generator).integers(low, high, size=size))

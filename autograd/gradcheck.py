@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from .backward import grad
 from .graph import enable_grad, is_grad_enabled, no_grad
-from .tensor import Tensor, grad
+from .tensor import Tensor
 
 
 class GradcheckError(AssertionError):

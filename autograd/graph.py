@@ -1,63 +1,86 @@
-"""The recorded graph: gates, nodes, grad mode, and the backward pass.
+"""The ground floor of the engine: gates, nodes, modes (per thread) and version counters.
 
-A *gate* is one kind of operation (``mul``, ``max``, ``conv2d``...): a name, a one-line statement of
-its gradient rule, and the rule itself. A *node* is one application of a gate, recorded when some
-input requires grad: the output Tensor itself, which then carries its gate, its inputs and what the
-rule saved (``Tensor.grad_fn`` shows it PyTorch's way). ``backward`` walks the nodes in reverse
-topological order and applies each rule.
+A *gate* is one kind of operation (``mul``, ``max``, ``conv2d``...): a name, a one-line statement
+of its gradient rule, and the rule itself. A *node* is one application of a gate, recorded when
+some input requires grad; the output Tensor points to it as its ``grad_fn`` (as in PyTorch).
 
-Ownership (what keeps what alive): a recorded Tensor holds its input Tensors and whatever its rule
-saved. Nothing points back, so graphs are freed by reference counting alone.
+Ownership (what keeps what alive): a tensor holds its node; a node holds its input tensors and
+what its rule saved, until a backward pass without ``retain_graph`` releases them (the node then
+keeps only light records of its inputs: enough to draw the graph, no activation arrays). Nothing
+points back, so graphs are freed by reference counting alone.
+
+This module imports nothing from the rest of the engine: ``tensor`` builds on it, the gate
+families on both, and ``backward`` (the walk) on all three.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
+import inspect
 import itertools
 import os
+import threading
 import traceback
-import weakref
-from collections.abc import Callable, Sequence
-from heapq import heappop, heappush
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from .tensor import Tensor
 
 # --- gates -------------------------------------------------------------------------------------
 
 #: Every gate, by name. The gradient tests iterate over this registry.
 GATES: dict[str, Gate] = {}
 
+#: ``reads=ALL``: the rule reads the values of every input (the safe default for version checks).
+ALL = None
+
 
 class Gate:
     """One kind of differentiable operation: its name, its rule in words, and the rule.
 
-    ``backward(node, g)`` receives the node and the upstream gradient ``g`` (a Tensor shaped like the
-    output) and returns one gradient per input (a Tensor, or None where that input needs none).
-    Gradients may come back in the broadcast shape: the engine reduces them to each input's shape.
-    Rules are written with Tensor operations, so the same rule also runs under ``create_graph``.
+    ``backward(node, g)`` receives the node and the upstream gradient ``g`` (a Tensor shaped like
+    the output) and returns one gradient per input (a Tensor, or None where that input needs
+    none). Gradients may come back in the broadcast shape: the engine reduces them to each input's
+    shape and casts them to its dtype. Rules are written with Tensor operations, so the same rule
+    also runs under ``create_graph``.
+
+    ``reads`` names the inputs whose *values* the rule reads (``ALL``, or a tuple of positions:
+    ``()`` for add, reshape, getitem...); an input it reads that is changed in place after the
+    gate ran makes ``backward`` raise instead of using the new values. ``saves_output``: the rule
+    reads the gate's own output (exp, tanh, softmax...), which must not change in place either.
     """
 
-    __slots__ = ("name", "rule", "backward", "array_rule", "in_place_rule", "fresh_views")
+    __slots__ = (
+        "name", "rule", "backward", "array_rule", "in_place_rule", "fresh_views", "reads",
+        "saves_output",
+    )  # fmt: skip
 
-    def __init__(self, name: str, rule: str, backward: Callable[[Tensor, Tensor], tuple]) -> None:
+    def __init__(
+        self,
+        name: str,
+        rule: str,
+        backward: Callable[[Node, Any], tuple],
+        *,
+        reads: tuple[int, ...] | None = ALL,
+        saves_output: bool = False,
+    ) -> None:
         if name in GATES:
             raise ValueError(f"gate {name!r} is registered twice")
         self.name = name
         self.rule = rule
         self.backward = backward
-        self.array_rule: Callable[[Tensor, np.ndarray], tuple] | None = None
-        self.in_place_rule: Callable[[Tensor, np.ndarray], tuple] | None = None
+        self.array_rule: Callable[[Node, Any], tuple] | None = None
+        self.in_place_rule: Callable[[Node, Any], tuple] | None = None
         # True when every view its array rule returns (other than a view of g) looks into an
         # array the rule itself just made, one per gradient (matmul's transposed products):
         # such views are as much ours as fresh arrays.
         self.fresh_views = False
+        self.reads = reads
+        self.saves_output = saves_output
         GATES[name] = self
 
-    def on_arrays(self, array_rule: Callable[[Tensor, np.ndarray], tuple]) -> Callable:
+    def on_arrays(self, array_rule: Callable[[Node, Any], tuple]) -> Callable:
         """Decorator: the same rule stated on bare arrays, for a plain ``backward()`` (no graph
         to record, so no Tensor per gradient). It receives the upstream gradient as an array and
         returns arrays: fresh ones, ``g`` itself or views of it, never an array the graph keeps.
@@ -65,9 +88,9 @@ class Gate:
         self.array_rule = array_rule
         return array_rule
 
-    def on_arrays_in_place(self, in_place_rule: Callable[[Tensor, np.ndarray], tuple]) -> Callable:
+    def on_arrays_in_place(self, in_place_rule: Callable[[Node, Any], tuple]) -> Callable:
         """Decorator: the array rule for when the engine owns ``g`` (nobody else can see it) and
-        ``g`` has at least ``_IN_PLACE_MIN_SIZE`` elements: the rule may write its result into
+        ``g`` has at least ``IN_PLACE_MIN_SIZE`` elements: the rule may write its result into
         ``g`` and return it, saving a new array (on small arrays NumPy's ``out=`` costs more)."""
         self.in_place_rule = in_place_rule
         return in_place_rule
@@ -76,49 +99,53 @@ class Gate:
         return f"<gate {self.name}: {self.rule}>"
 
 
-def gate(name: str, rule: str) -> Callable[[Callable], Gate]:
+def gate(
+    name: str, rule: str, *, reads: tuple[int, ...] | None = ALL, saves_output: bool = False
+) -> Callable[[Callable], Gate]:
     """Decorator: register a backward rule as the gate ``name``."""
 
     def register(backward: Callable) -> Gate:
-        return Gate(name, rule, backward)
+        return Gate(name, rule, backward, reads=reads, saves_output=saves_output)
 
     return register
 
 
-# --- nodes -------------------------------------------------------------------------------------
-
-_next_seq = itertools.count().__next__
 # In-place array rules pay off on big gradients only: on a small array NumPy's `out=` costs more
 # than the allocation it saves.
-_IN_PLACE_MIN_SIZE = 4096
-_FREED = object()  # sentinel: this node's saved values were released after a backward pass
+IN_PLACE_MIN_SIZE = 4096
+
+
+# --- nodes -------------------------------------------------------------------------------------
+
+next_seq = itertools.count().__next__  # recording order: every consumer is newer than its inputs
+FREED = object()  # sentinel: this node's saved values were released after a backward pass
 
 
 class Node:
-    """A recorded gate application, as ``Tensor.grad_fn`` shows it (PyTorch's ``grad_fn``).
+    """One recorded gate application: ``Tensor.grad_fn`` (PyTorch's name).
 
-    A recorded tensor is its own node: the tensor carries ``gate``, ``inputs`` (the input Tensors
-    in argument order, constants included, so the graph can be drawn), ``saved`` (whatever else
-    the rule needs, released after ``backward`` unless ``retain_graph=True``), ``attrs`` (the
-    gate's non-tensor arguments), ``scope``, ``trace`` and ``seq``: one object per operation, not
-    two. This class is the handle ``grad_fn`` returns: one per recorded tensor, made on first
-    request and kept by the tensor (so ``y.grad_fn is y.grad_fn``). It holds the gate's inputs,
-    as the tensor does, so ``(a * b).sum().grad_fn.next_functions`` works on its own; it refers
-    back to its tensor only weakly, so no cycle forms.
+    ``gate``; ``inputs``, the input tensors in argument order (constants included); ``saved``,
+    whatever else the rule needs; ``attrs``, the gate's non-tensor arguments; ``shape`` and
+    ``dtype`` of the output; ``seq``, the recording order; ``scope``, the module that ran it;
+    ``hooks``, functions called on the output's gradient (``register_hook`` on a non-leaf);
+    ``versions``, the version-counter snapshot of the inputs the rule reads.
+
+    After a backward pass that does not retain the graph, ``saved`` is released and ``inputs``
+    becomes light records: each recorded input is replaced by its node, each constant by a
+    :class:`Released` record (shape, dtype, and the values of small ones); leaves that require
+    grad stay (their owner keeps them anyway). Drawing still works; the activations are gone.
+
+    Set only where they apply: ``trace`` (under anomaly mode), ``prev`` (on a node that an
+    in-place operation made the new history of a tensor: the node it replaced), ``stale``
+    (a gate that saved its output, whose output was then changed in place), ``retained`` (the
+    output's gradient, when ``retain_grad`` kept it) and, once released, ``shape``, ``dtype``
+    and ``value`` (the output's values when it has at most ``Released.KEEP`` elements).
     """
 
-    __slots__ = ("gate", "inputs", "attrs", "scope", "trace", "seq", "_tensor", "__weakref__")
-
-    def __init__(self, tensor: Tensor) -> None:
-        if tensor.gate is None:
-            raise TypeError("Node: only a recorded tensor has a node (this one is a leaf)")
-        self.gate = tensor.gate
-        self.inputs = tensor.inputs
-        self.attrs = tensor.attrs
-        self.scope = tensor.scope
-        self.trace = tensor.trace
-        self.seq = tensor.seq
-        self._tensor = weakref.ref(tensor)
+    __slots__ = (
+        "gate", "inputs", "saved", "attrs", "shape", "dtype", "seq", "scope", "hooks",
+        "versions", "epoch", "trace", "prev", "stale", "retained", "value", "__weakref__",
+    )  # fmt: skip
 
     @property
     def name(self) -> str:
@@ -127,157 +154,323 @@ class Node:
     @property
     def next_functions(self) -> tuple:
         """The nodes feeding this one (None for leaves and constants), in input order."""
-        return tuple(t.grad_fn for t in self.inputs)
+        return tuple(producer(t, self.seq) for t in self.inputs)
 
-    @property
-    def saved(self) -> Any:
-        """What the rule saved (None once its tensor is gone)."""
-        t = self._tensor()
-        return None if t is None else t.saved
-
-    @property
-    def hooks(self) -> list | None:
-        t = self._tensor()
-        return None if t is None else t._hooks
+    def register_prehook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(grad)`` on this node's output gradient before its rule runs."""
+        if self.hooks is None:
+            self.hooks = []
+        self.hooks.append(hook)
+        return RemovableHandle(self.hooks, hook)
 
     def __repr__(self) -> str:
         return f"<{self.gate.name}>"
 
 
-def recorded(
-    gate: Gate, data: np.ndarray, inputs: tuple, saved: Any = None, attrs: Any = None
-) -> Tensor:
-    """The output Tensor of one recorded application of ``gate``: a tensor that is its own node,
-    built slot by slot in this one call (every recorded operation runs it)."""
-    if type(data) is not np.ndarray:  # ufuncs on 0-d arrays return NumPy scalars
-        data = np.asarray(data)
-    state = _state
-    t = _new(_Tensor)
-    t.data = data
-    t.grad = None
-    t.requires_grad = True
-    t._hooks = None
-    t.gate = gate
-    t.inputs = inputs
-    t.saved = saved
-    t.attrs = attrs
-    t.scope = state.scope
-    t.trace = traceback.extract_stack()[:-1] if state.anomaly else None
-    t.seq = _next_seq()
-    return t
+def producer(t: Any, seq: int) -> Node | None:
+    """The node that made the value of input ``t`` that a gate recorded at ``seq`` used.
+
+    Usually ``t.grad_fn``; but an in-place change records a newer node as the tensor's history
+    (its ``prev`` is the one it replaced), and gates recorded before the change must still send
+    their gradient to the history they saw. ``t`` may also be a released record or a node.
+    """
+    if type(t) is Node:
+        return t
+    gf = t.grad_fn
+    while gf is not None and gf.seq > seq:
+        gf = gf.prev
+    return gf
 
 
-_new = object.__new__
+class Released:
+    """What a node keeps of a large constant input after its graph was released: its shape and
+    dtype (constants of at most ``KEEP`` elements, and gate outputs that small, keep their
+    values)."""
+
+    KEEP = 16
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, shape: tuple[int, ...], dtype: Any) -> None:
+        self.shape = shape
+        self.dtype = dtype
+
+    requires_grad = False
+    grad_fn = None
+    grad = None
+
+    def __repr__(self) -> str:
+        return f"<released constant {self.shape} {self.dtype}>"
 
 
-# --- grad mode, scopes and anomaly mode --------------------------------------------------------
+class RemovableHandle:
+    """Returned by ``register_hook`` and friends: ``handle.remove()`` takes the hook off again."""
+
+    __slots__ = ("_hooks", "_hook", "_on_remove")
+
+    def __init__(self, hooks: list, hook: Callable, on_remove: Callable | None = None) -> None:
+        self._hooks = hooks
+        self._hook = hook
+        self._on_remove = on_remove
+
+    def remove(self) -> None:
+        hooks, hook = self._hooks, self._hook
+        if hooks is not None and any(h is hook for h in hooks):
+            hooks[:] = [h for h in hooks if h is not hook]  # identity: a hook may define __eq__
+            if self._on_remove is not None:
+                self._on_remove()
+        self._hooks = None
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
 
 
-class _State:
-    __slots__ = ("enabled", "scope", "anomaly")
+# --- version counters --------------------------------------------------------------------------
+
+
+class VersionCounter:
+    """How often a tensor's storage was changed in place, shared by the tensor and every view of
+    it (PyTorch's model). ``views`` holds weak references to the views made under grad mode, so
+    an in-place change through any of them can bring the others' histories up to date."""
+
+    __slots__ = ("value", "views")
 
     def __init__(self) -> None:
-        self.enabled = True  # record gates?
-        self.scope = None  # dotted name of the nn.Module whose forward is running (for drawing)
-        self.anomaly = False  # capture where each gate ran, check backward for NaN/inf
+        self.value = 0
+        self.views: list | None = None
 
 
-_state = _State()
+class _Epoch:
+    """Counts in-place changes anywhere: a node recorded at the current epoch can have seen no
+    in-place change since, so ``backward`` skips its version check (the common case)."""
+
+    __slots__ = ("value", "lock")
+
+    def __init__(self) -> None:
+        self.value = 0
+        self.lock = threading.Lock()
+
+    def advance(self) -> None:
+        with self.lock:
+            self.value += 1
+
+
+EPOCH = _Epoch()
+
+
+class ModifiedError(RuntimeError):
+    """A value a gate saved for its gradient was changed in place before ``backward`` ran."""
+
+
+# --- modes (per thread: each thread, and each asyncio task, sees its own) ----------------------
+
+
+class Modes:
+    """The recording state one thread sees: immutable, replaced as a whole when a mode changes,
+    so a context manager restores exactly what it found."""
+
+    __slots__ = ("enabled", "scope", "anomaly", "inference")
+
+    def __init__(self, enabled: bool, scope: str | None, anomaly: bool, inference: bool) -> None:
+        self.enabled = enabled  # record gates?
+        self.scope = scope  # dotted name of the nn.Module whose forward is running (for drawing)
+        self.anomaly = anomaly  # capture where each gate ran, check for NaN/inf
+        self.inference = inference  # inside inference_mode()
+
+    def replace(self, **changes: Any) -> Modes:
+        fields = {k: getattr(self, k) for k in self.__slots__}
+        fields.update(changes)
+        return Modes(**fields)
+
+    def with_scope(self, scope: str | None) -> Modes:
+        return Modes(self.enabled, scope, self.anomaly, self.inference)
+
+
+# A new thread starts from the default: grad mode on, no scope, no anomaly mode.
+_MODES: contextvars.ContextVar[Modes] = contextvars.ContextVar(
+    "autograd_modes",
+    default=Modes(True, None, False, False),  # noqa: B039  (never mutated: replaced whole)
+)
+modes = _MODES.get  # the hot path reads ``modes().enabled``: one C call
 
 
 def is_grad_enabled() -> bool:
-    return _state.enabled
+    """Whether gates are recorded in this thread."""
+    return _MODES.get().enabled
 
 
-class set_grad_enabled:
-    """Context manager and decorator that turns gate recording on or off."""
+def is_inference_mode_enabled() -> bool:
+    return _MODES.get().inference
+
+
+class _ModeContext:
+    """Sets some modes for a ``with`` block (or for each call of a decorated function, and each
+    step of a decorated generator), then restores the previous state of this thread."""
+
+    changes: dict[str, Any] = {}
+
+    def _enter(self) -> contextvars.Token:
+        return _MODES.set(_MODES.get().replace(**self.changes))
+
+    def __enter__(self) -> None:
+        self._tokens = getattr(self, "_tokens", [])
+        self._tokens.append(self._enter())
+
+    def __exit__(self, *exc: object) -> None:
+        _MODES.reset(self._tokens.pop())
+
+    def __call__(self, fn: Callable) -> Callable:
+        factory = self._factory()
+        if inspect.isgeneratorfunction(fn):
+
+            @functools.wraps(fn)
+            def generator(*args: Any, **kwargs: Any) -> Iterator:
+                return (yield from _in_mode(fn(*args, **kwargs), factory))
+
+            return generator
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with factory():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+    def _factory(self) -> Callable[[], _ModeContext]:
+        return type(self)
+
+
+def _in_mode(gen: Any, factory: Callable[[], _ModeContext]) -> Iterator:
+    """Run each step of a generator inside the mode (and none of the caller's code between)."""
+    action, arg = gen.send, None
+    while True:
+        try:
+            with factory():
+                value = action(arg)
+        except StopIteration as stop:
+            return stop.value
+        try:
+            arg = yield value
+            action = gen.send
+        except GeneratorExit:
+            with factory():
+                gen.close()
+            raise
+        except BaseException as exc:  # thrown into us: throw it into the generator, in the mode
+            action, arg = gen.throw, exc
+
+
+class no_grad(_ModeContext):
+    """Inside, no gate is recorded: results never require grad. Also a decorator (of functions
+    and of generator functions). Per thread."""
+
+    changes = {"enabled": False}
+
+
+class enable_grad(_ModeContext):
+    """Re-enables recording inside a ``no_grad`` block. Also a decorator. Per thread."""
+
+    changes = {"enabled": True}
+
+
+class set_grad_enabled(_ModeContext):
+    """Turns recording on or off: as a context manager, as a decorator, or (like PyTorch) as a
+    plain call ``set_grad_enabled(False)`` that changes this thread's mode at once."""
 
     def __init__(self, mode: bool) -> None:
-        self.prev = _state.enabled
         self.mode = bool(mode)
-        _state.enabled = self.mode  # like PyTorch: takes effect on construction too
+        self.changes = {"enabled": self.mode}
+        self._undo: contextvars.Token | None = self._enter()  # takes effect now, like PyTorch
 
     def __enter__(self) -> None:
         pass
 
     def __exit__(self, *exc: object) -> None:
-        _state.enabled = self.prev
+        if self._undo is not None:
+            _MODES.reset(self._undo)
+            self._undo = None
 
     def __call__(self, fn: Callable) -> Callable:
-        _state.enabled = self.prev  # used as a decorator: construction must not change the mode
+        self.__exit__()  # used as a decorator: construction must not change the mode
+        return super().__call__(fn)
+
+    def _factory(self) -> Callable[[], _ModeContext]:
+        changes = self.changes
+        return lambda: _Changes(changes)
+
+
+class _Changes(_ModeContext):
+    def __init__(self, changes: dict[str, Any]) -> None:
+        self.changes = changes
+
+
+class inference_mode(_ModeContext):
+    """Like ``no_grad`` for running a trained model (PyTorch's ``inference_mode``): nothing is
+    recorded inside. ``inference_mode(False)`` leaves the modes as they are."""
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = bool(mode)
+        self.changes = {"enabled": False, "inference": True} if self.mode else {}
+
+    def _factory(self) -> Callable[[], _ModeContext]:
         mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with set_grad_enabled(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
+        return lambda: inference_mode(mode)
 
 
-class _GradMode:
-    mode = True
-
-    def __enter__(self) -> None:
-        self.prev = _state.enabled
-        _state.enabled = self.mode
-
-    def __exit__(self, *exc: object) -> None:
-        _state.enabled = self.prev
-
-    def __call__(self, fn: Callable) -> Callable:
-        cls = type(self)
-
-        @functools.wraps(fn)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with cls():
-                return fn(*args, **kwargs)
-
-        return wrapper
-
-
-class no_grad(_GradMode):
-    """Inside, no gate is recorded: results never require grad. Also a decorator."""
-
-    mode = False
-
-
-class enable_grad(_GradMode):
-    """Re-enables recording inside a ``no_grad`` block. Also a decorator."""
-
-    mode = True
-
-
-class scope:
+class scope(_ModeContext):
     """Tag every node recorded inside with ``name`` (``nn.Module`` calls use their dotted name)."""
-
-    __slots__ = ("name", "prev")
 
     def __init__(self, name: str | None) -> None:
         self.name = name
+        self.changes = {"scope": name}
 
-    def __enter__(self) -> None:
-        self.prev = _state.scope
-        _state.scope = self.name
+    def _factory(self) -> Callable[[], _ModeContext]:
+        name = self.name
+        return lambda: scope(name)
 
-    def __exit__(self, *exc: object) -> None:
-        _state.scope = self.prev
+
+def current_scope() -> str | None:
+    """The scope name nodes recorded now are tagged with (None outside any module)."""
+    return _MODES.get().scope
+
+
+def enter_scope(name: str | None) -> contextvars.Token:
+    """Tag the nodes recorded from now on with ``name`` until ``exit_scope(token)``: the cheap
+    form of ``with scope(name):`` that ``nn.Module.__call__`` uses on every call."""
+    return _MODES.set(_MODES.get().with_scope(name))
+
+
+def exit_scope(token: contextvars.Token) -> None:
+    _MODES.reset(token)
 
 
 class AnomalyError(FloatingPointError):
-    """A gate's backward produced NaN or inf while ``detect_anomaly`` was on."""
+    """A gate produced NaN or inf (forward or backward) while ``detect_anomaly`` was on."""
 
 
-class detect_anomaly:
-    """Record where each gate ran; the first backward rule that produces NaN/inf raises
-    :class:`AnomalyError` naming the gate, its input shapes and the user code that ran it."""
+class detect_anomaly(_ModeContext):
+    """Record where each gate ran; the first gate whose forward output, backward gradient, or a
+    leaf's summed gradient holds NaN/inf raises :class:`AnomalyError` naming the gate, its input
+    shapes and the user code that ran it. ``check_nan=False`` records without checking."""
 
-    def __enter__(self) -> None:
-        self.prev = _state.anomaly
-        _state.anomaly = True
+    def __init__(self, check_nan: bool = True) -> None:
+        self.check_nan = check_nan
+        self.changes = {"anomaly": "check" if check_nan else "trace"}
 
-    def __exit__(self, *exc: object) -> None:
-        _state.anomaly = self.prev
+    def _factory(self) -> Callable[[], _ModeContext]:
+        check = self.check_nan
+        return lambda: detect_anomaly(check)
+
+
+def is_anomaly_enabled() -> bool:
+    return bool(_MODES.get().anomaly)
+
+
+def stack_here() -> list:
+    """The caller's stack, as anomaly mode keeps it on each node."""
+    return traceback.extract_stack()[:-2]
 
 
 # Library code (this package and its sibling `nn`), skipped when anomaly mode reports where a
@@ -294,271 +487,58 @@ def _user_frames(trace: list) -> list:
     return trace
 
 
-def _check_anomaly(node: Tensor, grads: Sequence) -> None:
+def where_it_ran(node: Node) -> str:
+    """ "; its forward ran at file:line in fn:" and the last user frames, when anomaly mode
+    recorded them."""
+    trace = getattr(node, "trace", None)
+    if not trace:
+        return ""
+    frames = _user_frames(trace)
+    last = frames[-1]
+    return f"; its forward ran at {last.filename}:{last.lineno} in {last.name}:\n" + "".join(
+        traceback.format_list(frames[-3:])
+    )
+
+
+def _finite(a: Any) -> bool:
+    """Whether an array (or a Tensor's array) holds no NaN/inf; None and non-floats pass."""
+    if a is not None and not isinstance(a, np.ndarray):
+        a = getattr(a, "data", None)
+    return a is None or a.dtype.kind != "f" or bool(np.isfinite(a).all())
+
+
+def check_forward(node: Node, data: Any) -> None:
+    """Anomaly mode: a gate whose output holds NaN/inf raises, naming the gate and the user's
+    line, and saying whether an input was already non-finite (then the NaN came in with it)."""
+    if _finite(data):
+        return
+    bad_inputs = [i for i, t in enumerate(node.inputs) if not _finite(t)]
+    shapes = ", ".join(str(getattr(t, "shape", "?")) for t in node.inputs)
+    if bad_inputs:
+        why = f"its input {bad_inputs[0]} already held NaN/inf (it entered through that input)"
+    else:
+        why = "from finite inputs"
+    raise AnomalyError(
+        f"{node.gate.name}: forward produced NaN/inf {why} (input shapes {shapes})"
+        f"{where_it_ran(node)}"
+    )
+
+
+def check_backward(node: Node, grads: Any) -> None:
+    """Anomaly mode: the first backward rule whose result holds NaN/inf raises."""
     for i, g in enumerate(grads):
-        data = g if isinstance(g, np.ndarray) else None if g is None else g.data
-        if data is not None and not np.all(np.isfinite(data)):
-            shapes = ", ".join(str(t.shape) for t in node.inputs)
-            where = ""
-            if node.trace:
-                frames = _user_frames(node.trace)
-                last = frames[-1]
-                where = f"; its forward ran at {last.filename}:{last.lineno} in {last.name}:\n"
-                where += "".join(traceback.format_list(frames[-3:]))
+        if not _finite(g):
+            shapes = ", ".join(str(getattr(t, "shape", "?")) for t in node.inputs)
             raise AnomalyError(
                 f"{node.gate.name}: backward produced NaN/inf in the gradient of input {i} "
-                f"(input shapes {shapes}){where}"
+                f"(input shapes {shapes}){where_it_ran(node)}"
             )
 
 
-# --- the backward pass -------------------------------------------------------------------------
-
-
-def _reduce_to_shape(g: Tensor, shape: tuple) -> Tensor:
-    """Sum a broadcast gradient back to ``shape`` (the one shared unbroadcast rule)."""
-    axes = _broadcast_axes(g.shape, shape)
-    if axes:
-        g = _sum(g, axis=axes, keepdims=False)
-    if g.shape != shape:
-        g = g.reshape(shape)
-    return g
-
-
-def _reduce_array_to_shape(g: np.ndarray, shape: tuple) -> np.ndarray:
-    """The same rule on a bare array (plain backward)."""
-    axes = _broadcast_axes(g.shape, shape)
-    if axes:
-        g = np.asarray(np.add.reduce(g, axis=axes))
-    if g.shape != shape:
-        g = g.reshape(shape)
-    return g
-
-
-def _broadcast_axes(have: tuple, want: tuple) -> tuple:
-    """The axes of ``have`` that broadcasting ``want`` up to it created or stretched."""
-    extra = len(have) - len(want)
-    return tuple(range(extra)) + tuple(
-        i + extra for i, n in enumerate(want) if n == 1 and have[i + extra] != 1
-    )
-
-
-def _freed_error(node: Tensor) -> RuntimeError:
-    return RuntimeError(
-        f"{node.gate.name}: trying to backward through the graph a second time, but its saved "
-        "values were freed by the first backward(). Pass retain_graph=True to the first "
-        "backward() (or autograd.grad) to keep them."
-    )
-
-
-def _tensor_rule_on_arrays(node: Tensor, g: np.ndarray) -> tuple:
-    """A plain pass through a gate with no array form: its Tensor rule, unwrapped."""
-    return tuple(None if t is None else t.data for t in node.gate.backward(node, _wrap(g)))
-
-
-def _run_hooks(hooks: list, g: Any, plain: bool) -> Any:
-    """Hooks see (and may replace) a Tensor, also in a plain pass."""
-    t = _wrap(g) if plain else g
-    for hook in hooks:
-        out = hook(t)
-        if out is not None:
-            t = out
-    return t.data if plain else t
-
-
-def _accumulate(slot: list, g: Any, plain: bool) -> None:
-    """Add ``g`` into ``slot = [gradient, owned]``; in place only into an array we own."""
-    if not plain:
-        slot[0] = slot[0] + g
-    elif slot[1]:
-        np.add(slot[0], g, out=slot[0], casting="unsafe")
-    else:
-        slot[0] = np.asarray(slot[0] + g)
-        slot[1] = True
-
-
-def _to_leaf(t: Tensor, g: Any, owned: bool, plain: bool) -> None:
-    """Accumulate into a leaf's ``.grad`` (after its hooks). Never aliases an array the graph
-    still uses: a borrowed gradient is copied."""
-    if t._hooks:
-        g, owned = _run_hooks(t._hooks, g, plain), False
-    if not plain:
-        t.grad = g if t.grad is None else t.grad + g
-    elif t.grad is None:
-        t.grad = _wrap(g if owned else g.copy())
-    elif t.grad.requires_grad:  # a gradient recorded by an earlier create_graph pass
-        t.grad = t.grad + _wrap(g)
-    else:
-        t.grad = _wrap(t.grad.data + g)
-
-
-def run_backward(
-    roots: Sequence[Tensor],
-    root_grads: Sequence[Tensor],
-    retain_graph: bool,
-    create_graph: bool,
-    capture: Sequence[Tensor] | None = None,
-) -> list[Tensor | None] | None:
-    """Propagate ``root_grads`` from ``roots`` to every leaf that requires grad.
-
-    With ``capture`` (``autograd.grad``), return the gradients of those tensors instead of
-    accumulating into any leaf's ``.grad``.
-
-    Order: nodes (recorded tensors) run from the newest to the oldest (``seq``). Every consumer of a node was
-    recorded after it, so by the time a node runs, every gradient it will receive has arrived:
-    a reverse topological order with no counting pass, and nodes no gradient reaches never run.
-    Discovered nodes wait in a heap; on a chain the next node is simply the parent just reached.
-
-    A plain pass (no ``create_graph``) carries gradients as bare arrays, wrapped into Tensors only
-    where a user sees them (hooks, ``.grad``, the result of ``autograd.grad``): the walk itself
-    then costs no Tensor per edge. Under ``create_graph`` they are Tensors, so the pass is recorded.
-    """
-    plain = not create_graph
-    prev_mode = _state.enabled
-    _state.enabled = create_graph
-    anomaly = _state.anomaly
-    pending: dict[Tensor, list] = {}  # reached, not yet run: node -> [gradient, whether we own it]
-    # The same nodes, newest first (id() breaks ties between copies of one node: never compare
-    # nodes themselves).
-    heap: list[tuple[int, int, Tensor]] = []
-    captured: dict[Any, list | None] = {}  # node or leaf tensor -> [gradient, owned]
-    # Nodes older than every captured tensor cannot reach one: when only recorded tensors are
-    # captured, the walk stops at the oldest (the nodes below it neither run nor free what they
-    # saved, as in PyTorch).
-    floor = -1
-    if capture is not None:
-        for t in capture:
-            captured[t] = None
-        if all(t.gate is not None for t in capture):
-            floor = min(t.seq for t in capture)
-
-    # A leaf's contributions are summed first and reach its hooks and .grad once, after the
-    # walk (as in PyTorch), so a weight used three times costs one .grad update, not three.
-    leaves: dict[Tensor, list] = captured if capture is not None else {}
-
-    def deliver_to_leaf(t: Tensor, g: Any, owned: bool) -> None:
-        if capture is not None and t not in captured:
-            return  # autograd.grad: only the captured tensors receive anything
-        slot = leaves.get(t)
-        if slot is None:
-            leaves[t] = [g, owned]
-        else:
-            _accumulate(slot, g, plain)
-
-    try:
-        for r, g in zip(roots, root_grads):
-            g = g.data if plain else g
-            if r.gate is None:
-                deliver_to_leaf(r, g, False)
-            elif r in pending:
-                _accumulate(pending[r], g, plain)
-            else:
-                pending[r] = [g, False]
-                heappush(heap, (-r.seq, id(r), r))
-        ndarray, freed = np.ndarray, _FREED
-        node = None
-        while True:
-            if node is None:
-                if not heap:
-                    break
-                node = heappop(heap)[2]
-                g, g_owned = pending.pop(node)
-            if node._hooks or captured:
-                if node.seq < floor:  # (the newest node waiting: every other one is older still)
-                    break
-                if node._hooks:
-                    g, g_owned = _run_hooks(node._hooks, g, plain), False
-                if node in captured:
-                    captured[node] = [g, False]
-                    g_owned = False
-                    if node.seq == floor:  # the oldest captured tensor has its whole gradient
-                        break
-            if node.saved is freed:
-                raise _freed_error(node)
-            if plain:
-                gate = node.gate
-                if g_owned and gate.in_place_rule is not None and g.size >= _IN_PLACE_MIN_SIZE:
-                    in_grads = gate.in_place_rule(node, g)
-                elif gate.array_rule is not None:
-                    in_grads = gate.array_rule(node, g)
-                else:
-                    in_grads = _tensor_rule_on_arrays(node, g)
-            else:
-                in_grads = node.gate.backward(node, g)
-            if not retain_graph:
-                node.saved = freed
-            if anomaly:
-                _check_anomaly(node, in_grads)
-            inputs = node.inputs
-            if len(in_grads) != len(inputs):  # (zip(strict=True) would cost 5x this check)
-                raise RuntimeError(
-                    f"{node.gate.name}: its backward rule returned {len(in_grads)} gradients for "
-                    f"{len(inputs)} inputs"
-                )
-            # The first node newly reached from this one (while it is the only one) may run next
-            # without going through `pending` and the heap: on a chain, every node does.
-            reached = None
-            for t, gi in zip(inputs, in_grads):
-                if gi is None or not t.requires_grad:
-                    continue
-                owned = False
-                if plain:
-                    if type(gi) is not ndarray:  # ufuncs on 0-d arrays give NumPy scalars
-                        gi = np.asarray(gi)
-                    if gi.shape != t.data.shape:
-                        gi = _reduce_array_to_shape(gi, t.data.shape)
-                    # May later sums add into this array in place? Only if nobody else can see
-                    # it: a fresh array (rules never return one the graph keeps), or the
-                    # upstream gradient we own (or a writable view of it) handed down by a
-                    # single-input gate.
-                    if gi.base is None and gi is not g:
-                        owned = True
-                    # (from here on gi.base is not None, so `gi.base is g.base` means a shared base)
-                    elif gi is g or gi.base is g or gi.base is g.base:
-                        owned = g_owned and len(inputs) == 1 and gi.flags.writeable
-                    else:
-                        owned = node.gate.fresh_views and gi.flags.writeable
-                elif gi.shape != t.shape:
-                    gi = _reduce_to_shape(gi, t.shape)
-                if t.gate is None:  # a leaf (a recorded tensor is its own node)
-                    deliver_to_leaf(t, gi, owned)
-                elif t in pending:
-                    _accumulate(pending[t], gi, plain)
-                elif reached is None:
-                    reached, reached_g, reached_owned = t, gi, owned
-                elif t is reached:  # the same input twice (x * x): it waits like the rest
-                    pending[t] = [reached_g, reached_owned]
-                    heappush(heap, (-t.seq, id(t), t))
-                    reached = reached_g = None
-                    _accumulate(pending[t], gi, plain)
-                else:
-                    pending[t] = [gi, owned]
-                    heappush(heap, (-t.seq, id(t), t))
-            in_grads = None
-            if reached is not None and (not heap or reached.seq > -heap[0][0]):
-                # the newest node waiting runs next, without queueing (on a chain: always)
-                node, g, g_owned = reached, reached_g, reached_owned
-            else:
-                if reached is not None:
-                    pending[reached] = [reached_g, reached_owned]
-                    heappush(heap, (-reached.seq, id(reached), reached))
-                node = g = None  # release this node's gradient before walking on
-            reached_g = None
-        if capture is None:
-            for t, (g, owned) in leaves.items():
-                _to_leaf(t, g, owned, plain)
-    finally:
-        _state.enabled = prev_mode
-
-    if capture is None:
-        return None
-    result: list[Tensor | None] = []
-    for t in capture:
-        slot = captured[t]
-        result.append(None if slot is None else _wrap(slot[0]) if plain else slot[0])
-    return result
-
-
-# Bound by autograd.tensor once Tensor and the sum gate exist (they import this module first).
-_Tensor: Any = None
-_wrap: Any = None
-_sum: Any = None
+def check_leaf(shape: Any, g: Any) -> None:
+    """Anomaly mode: a leaf's summed gradient (two finite paths can overflow when they meet)."""
+    if not _finite(g):
+        raise AnomalyError(
+            f"accumulate: the summed gradient of a leaf of shape {shape} holds NaN/inf "
+            "(each gradient reaching it was finite: their sum overflowed)"
+        )

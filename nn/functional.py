@@ -214,7 +214,7 @@ def batch_norm(
     axes = (0, *range(2, x.ndim))
     bshape = (1, c) + (1,) * (x.ndim - 2)
     if training:
-        n = x.size // c if c else 0
+        n = x.numel() // c if c else 0
         if n <= 1:
             raise ValueError(
                 "batch_norm: expected more than 1 value per channel when training, got input of "
@@ -224,12 +224,12 @@ def batch_norm(
         xc = x - mean
         var = (xc * xc).mean(axes, keepdims=True)
         if running_mean is not None and running_var is not None:
-            # state, not gradient path: an in-place update of the buffers
-            rm, rv = running_mean.data, running_var.data
-            rm *= 1.0 - momentum
-            rm += momentum * mean.data.reshape(c)
-            rv *= 1.0 - momentum
-            rv += momentum * var.data.reshape(c) * (n / (n - 1))
+            # state, not the gradient path: in-place updates of the buffers (counted, unrecorded)
+            with autograd.no_grad():
+                running_mean.mul_(1.0 - momentum).add_(mean.data.reshape(c), alpha=momentum)
+                running_var.mul_(1.0 - momentum).add_(
+                    var.data.reshape(c), alpha=momentum * n / (n - 1)
+                )
         xhat = xc * (var + eps) ** -0.5
     else:
         if running_mean is None or running_var is None:

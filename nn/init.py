@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor
+from autograd import Tensor, no_grad
 
 from ._random import GeneratorLike, resolve_rng
 
@@ -32,8 +32,9 @@ __all__ = [
 
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
-    # Writing into .data is the no_grad in-place update: no gate is recorded.
-    tensor.data[...] = values
+    # An in-place update under no_grad (as PyTorch's init functions): counted, not recorded.
+    with no_grad():
+        tensor.copy_(values if isinstance(values, Tensor) else np.asarray(values))
     return tensor
 
 
@@ -167,7 +168,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: GeneratorLike = No
     if tensor.ndim < 2:
         raise ValueError(f"orthogonal_: needs at least 2 dimensions, got shape {tensor.shape}")
     rows = tensor.shape[0]
-    cols = tensor.size // rows if rows else 0
+    cols = tensor.numel() // rows if rows else 0
     flat = resolve_rng(generator).standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T

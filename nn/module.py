@@ -17,7 +17,6 @@ import numpy as np
 
 import autograd
 from autograd import Tensor
-from autograd.graph import _state  # the engine's scope slot (what autograd.scope sets)
 
 __all__ = [
     "Identity",
@@ -122,24 +121,24 @@ class Module:
         """Run ``forward`` with every gate it records tagged by this module's dotted name
         (the root of the call is named by its class; ``features.0`` below it)."""
         names = _naming[0]
-        prev = _state.scope
         if names is None:  # the outermost module call: name the whole tree once (cached)
             names = self._scope_names()
             _naming[0] = names
-            _state.scope = names[id(self)]
+            token = autograd.enter_scope(names[id(self)])
             try:
                 return self.forward(*args, **kwargs)
             finally:
-                _state.scope = prev
+                autograd.exit_scope(token)
                 _naming[0] = None
         name = names.get(id(self))
         if name is None:  # a module outside the tree (made on the fly inside a forward)
+            prev = autograd.current_scope()
             name = type(self).__name__ if prev is None else f"{prev}.{type(self).__name__}"
-        _state.scope = name
+        token = autograd.enter_scope(name)
         try:
             return self.forward(*args, **kwargs)
         finally:
-            _state.scope = prev
+            autograd.exit_scope(token)
 
     def _scope_names(self) -> dict[int, str]:
         cache = self.__dict__.get("_scope_cache")

@@ -38,7 +38,7 @@ from .elementwise import (
 )
 from .linalg import dot, linear, matmul
 from .neural import binary_cross_entropy, embedding, log_softmax, softmax
-from .reduce import argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from .reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from .shape import (
     broadcast_to,
     cat,
@@ -48,6 +48,7 @@ from .shape import (
     flatten,
     flip,
     getitem,
+    index_put,
     pad,
     permute,
     repeat_interleave,
@@ -63,7 +64,7 @@ from .shape import (
 )
 
 __all__ = [
-    "abs", "add", "binary_cross_entropy", "argmax", "argmin", "avg_pool1d", "avg_pool2d", "broadcast_to", "cast", "cat",
+    "amax", "amin", "index_put", "abs", "add", "binary_cross_entropy", "argmax", "argmin", "avg_pool1d", "avg_pool2d", "broadcast_to", "cast", "cat",
     "chunk", "clip", "clone", "concatenate", "conv1d", "conv2d", "div", "dot", "embedding", "exp",
     "expand", "flatten", "flip", "getitem", "leaky_relu", "linear", "log", "log_softmax", "logsumexp",
     "lp_pool1d", "lp_pool2d", "matmul", "max", "max_pool1d", "max_pool2d", "maximum", "mean",

@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..graph import _state, gate, recorded
-from ..tensor import Tensor
+from ..graph import Node, gate, modes
+from ..tensor import Tensor, _recorded, _wrap
 from ._common import _t, record
 from .elementwise import where
 
@@ -206,12 +206,12 @@ def _conv_record(x: Tensor, w: Tensor, b: Tensor | None, geo: _Geo, cols: Any = 
     """Run and record the conv gate for already-checked operands."""
     out, cols = _conv_kernel(_as4(x.data), _as4(w.data), None if b is None else b.data, geo, cols)
     inputs = (x, w) if b is None else (x, w, b)
-    if _state.enabled and (
+    if (
         x.requires_grad or w.requires_grad or (b is not None and b.requires_grad)
-    ):
+    ) and modes().enabled:
         saved = cols if w.requires_grad else None  # the weight gradient reuses the im2col matrix
-        return recorded(_CONV[geo.nd], out, inputs, saved, geo)
-    return Tensor(out)
+        return _recorded(_CONV[geo.nd], out, inputs, saved, geo)
+    return _wrap(out)
 
 
 def _conv(
@@ -271,7 +271,7 @@ def conv2d(
     return _conv("conv2d", 2, x, weight, bias, stride, padding, dilation)
 
 
-def _conv_rule(node: Tensor, g: Tensor) -> tuple:
+def _conv_rule(node: Node, g: Tensor) -> tuple:
     x, w = node.inputs[0], node.inputs[1]
     geo = node.attrs
     gx = conv_input_grad(g, w, geo) if x.requires_grad else None
@@ -306,7 +306,7 @@ def conv_input_grad(g: Tensor, w: Tensor, geo: _Geo) -> Tensor:
     "conv_input_grad",
     "adjoint of conv: g receives conv(h, W), W receives conv_weight_grad(h, g)",
 )
-def CONV_INPUT_GRAD(node: Tensor, h: Tensor) -> tuple:
+def CONV_INPUT_GRAD(node: Node, h: Tensor) -> tuple:
     g, w = node.inputs
     geo = node.attrs
     gg = _conv_record(h, w, None, geo) if g.requires_grad else None
@@ -326,7 +326,7 @@ def conv_weight_grad(x: Tensor, g: Tensor, geo: _Geo, cols: Any = None) -> Tenso
     "conv_weight_grad",
     "bilinear in (x, g): x receives conv_input_grad(g, h), g receives conv(x, h)",
 )
-def CONV_WEIGHT_GRAD(node: Tensor, h: Tensor) -> tuple:
+def CONV_WEIGHT_GRAD(node: Node, h: Tensor) -> tuple:
     x, g = node.inputs
     geo = node.attrs
     gx = conv_input_grad(g, h, geo) if x.requires_grad else None
@@ -394,14 +394,14 @@ def _spread(piece: Any, geo: _Geo, n: int, c: int, dtype: Any) -> np.ndarray:
 def _max_pool(op: str, nd: int, x: Any, kernel_size: Any, stride: Any, padding: Any) -> Tensor:
     x, unbatched = _pool_input(op, nd, x)
     geo = _pool_geometry(op, nd, x, kernel_size, stride, padding)
-    record = _state.enabled and x.requires_grad
-    out, idx = _max_pool_kernel(x.data, geo, record)
+    recording = x.requires_grad and modes().enabled
+    out, idx = _max_pool_kernel(x.data, geo, recording)
     if geo.nd == 1:
         out = out[:, :, 0, :]
-    if record:
-        res = recorded(_MAX_POOL[nd], out, (x,), idx, geo)
+    if recording:
+        res = _recorded(_MAX_POOL[nd], out, (x,), idx, geo)
     else:
-        res = Tensor(out)
+        res = _wrap(out)
     return res.reshape(res.shape[1:]) if unbatched else res
 
 
@@ -439,7 +439,7 @@ def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -
     return _max_pool("max_pool2d", 2, x, kernel_size, stride, padding)
 
 
-def _max_pool_rule(node: Tensor, g: Tensor) -> tuple:
+def _max_pool_rule(node: Node, g: Tensor) -> tuple:
     return (max_pool_grad(g, node.saved, node.attrs),)
 
 
@@ -448,8 +448,8 @@ _MAX_RULE = (
     "(row-major order in the window)"
 )
 _MAX_POOL = {
-    1: gate("max_pool1d", _MAX_RULE)(_max_pool_rule),
-    2: gate("max_pool2d", _MAX_RULE)(_max_pool_rule),
+    1: gate("max_pool1d", _MAX_RULE, reads=())(_max_pool_rule),
+    2: gate("max_pool2d", _MAX_RULE, reads=())(_max_pool_rule),
 }
 MAX_POOL1D, MAX_POOL2D = _MAX_POOL[1], _MAX_POOL[2]
 
@@ -466,8 +466,8 @@ def max_pool_grad(g: Tensor, idx: np.ndarray, geo: _Geo) -> Tensor:
     return record(MAX_POOL_GRAD, out, (g,), idx, geo)
 
 
-@gate("max_pool_grad", "gathers: g receives the upstream value at each window's maximum")
-def MAX_POOL_GRAD(node: Tensor, h: Tensor) -> tuple:
+@gate("max_pool_grad", "gathers: g receives the upstream value at each window's maximum", reads=())
+def MAX_POOL_GRAD(node: Node, h: Tensor) -> tuple:
     return (max_pool_pick(h, node.saved, node.attrs),)
 
 
@@ -482,8 +482,12 @@ def max_pool_pick(h: Tensor, idx: np.ndarray, geo: _Geo) -> Tensor:
     return record(MAX_POOL_PICK, out, (h,), idx, geo)
 
 
-@gate("max_pool_pick", "scatters: each window's maximum position receives the upstream gradient")
-def MAX_POOL_PICK(node: Tensor, g: Tensor) -> tuple:
+@gate(
+    "max_pool_pick",
+    "scatters: each window's maximum position receives the upstream gradient",
+    reads=(),
+)
+def MAX_POOL_PICK(node: Node, g: Tensor) -> tuple:
     return (max_pool_grad(g, node.saved, node.attrs),)
 
 
@@ -499,9 +503,9 @@ def _avg_pool_record(x: Tensor, geo: _Geo) -> Tensor:
     out *= 1.0 / (geo.k[0] * geo.k[1])  # z = window mean, padding counted (count_include_pad)
     if geo.nd == 1:
         out = out[:, :, 0, :]
-    if _state.enabled and x.requires_grad:
-        return recorded(_AVG_POOL[geo.nd], out, (x,), None, geo)
-    return Tensor(out)
+    if x.requires_grad and modes().enabled:
+        return _recorded(_AVG_POOL[geo.nd], out, (x,), None, geo)
+    return _wrap(out)
 
 
 def _avg_pool(op: str, nd: int, x: Any, kernel_size: Any, stride: Any, padding: Any) -> Tensor:
@@ -523,14 +527,14 @@ def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -
     return _avg_pool("avg_pool2d", 2, x, kernel_size, stride, padding)
 
 
-def _avg_pool_rule(node: Tensor, g: Tensor) -> tuple:
+def _avg_pool_rule(node: Node, g: Tensor) -> tuple:
     return (avg_pool_grad(g, node.attrs),)
 
 
 _AVG_RULE = "spreads: each window's gradient is shared equally by its kernel positions"
 _AVG_POOL = {
-    1: gate("avg_pool1d", _AVG_RULE)(_avg_pool_rule),
-    2: gate("avg_pool2d", _AVG_RULE)(_avg_pool_rule),
+    1: gate("avg_pool1d", _AVG_RULE, reads=())(_avg_pool_rule),
+    2: gate("avg_pool2d", _AVG_RULE, reads=())(_avg_pool_rule),
 }
 AVG_POOL1D, AVG_POOL2D = _AVG_POOL[1], _AVG_POOL[2]
 
@@ -547,8 +551,10 @@ def avg_pool_grad(g: Tensor, geo: _Geo) -> Tensor:
     return record(AVG_POOL_GRAD, out, (g,), None, geo)
 
 
-@gate("avg_pool_grad", "averages: g receives the average pooling of the upstream gradient")
-def AVG_POOL_GRAD(node: Tensor, h: Tensor) -> tuple:
+@gate(
+    "avg_pool_grad", "averages: g receives the average pooling of the upstream gradient", reads=()
+)
+def AVG_POOL_GRAD(node: Node, h: Tensor) -> tuple:
     return (_avg_pool_record(h, node.attrs),)
 
 

@@ -14,15 +14,18 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Gate, _state, gate, recorded
-from ..tensor import Tensor, _wrap
-from ._common import _t, pair, record
+from ..graph import Gate, Node, gate, modes
+from ..tensor import DEFAULT_FLOAT, Tensor, _from_node, _recorded, _wrap
+from ._common import _t, float_data, pair, promoted, record
 
 # --- shared helpers ----------------------------------------------------------------------------
 
 
-def _binary(g: Gate, kernel: np.ufunc, math: str) -> Callable[[Any, Any], Tensor]:
-    """The forward of a broadcasting two-input gate: ``kernel`` on both operands' arrays.
+def _binary(
+    g: Gate, kernel: np.ufunc, math: str, true_division: bool = False
+) -> Callable[[Any, Any], Tensor]:
+    """The forward of a broadcasting two-input gate: ``kernel`` on both operands' arrays, with
+    PyTorch's dtype promotion (``_common``).
 
     Built once per gate, so an operation costs one Python call (``Tensor.__add__`` is ``add``).
     """
@@ -30,22 +33,40 @@ def _binary(g: Gate, kernel: np.ufunc, math: str) -> Callable[[Any, Any], Tensor
     def forward(a: Any, b: Any) -> Tensor:
         ta, tb = type(a), type(b)
         if not (ta is Tensor and tb is Tensor):
-            # Python-number operand and nothing to record (e.g. inside a backward rule): NumPy's
-            # weak scalar typing keeps float32 float32, and no constant Tensor needs to be made.
-            if not _state.enabled:
-                if ta is Tensor and (tb is float or tb is int):
-                    return _wrap(kernel(a.data, b))
-                if tb is Tensor and (ta is float or ta is int):
-                    return _wrap(kernel(a, b.data))
+            # A float tensor and a Python number with nothing to record (e.g. inside a backward
+            # rule): NumPy's weak scalars keep the tensor's dtype, no constant Tensor is made.
+            if (
+                ta is Tensor
+                and (tb is float or tb is int)
+                and a.data.dtype.kind == "f"
+                and not (a.requires_grad and modes().enabled)
+            ):
+                return _wrap(kernel(a.data, b))
+            if (
+                tb is Tensor
+                and (ta is float or ta is int)
+                and b.data.dtype.kind == "f"
+                and not (b.requires_grad and modes().enabled)
+            ):
+                return _wrap(kernel(a, b.data))
             a, b = pair(a, b)
+        ad, bd = a.data, b.data
+        if (ad.dtype is not bd.dtype and ad.dtype != bd.dtype) or (
+            true_division and ad.dtype.kind != "f"
+        ):
+            ad, bd = promoted(g.name, a, b, true_division)
         try:
-            out = kernel(a.data, b.data)
-        except ValueError:
-            raise ValueError(
-                f"{g.name}: shapes {a.shape} and {b.shape} cannot be broadcast together"
-            ) from None
-        if _state.enabled and (a.requires_grad or b.requires_grad):
-            return recorded(g, out, (a, b))
+            out = kernel(ad, bd)
+        except ValueError as err:
+            try:
+                np.broadcast_shapes(ad.shape, bd.shape)
+            except ValueError:
+                raise ValueError(
+                    f"{g.name}: shapes {a.shape} and {b.shape} cannot be broadcast together"
+                ) from None
+            raise ValueError(f"{g.name}: {err} (dtypes {a.dtype} and {b.dtype})") from None
+        if (a.requires_grad or b.requires_grad) and modes().enabled:
+            return _recorded(g, out, (a, b))
         return _wrap(out)
 
     forward.__name__ = forward.__qualname__ = g.name
@@ -54,8 +75,8 @@ def _binary(g: Gate, kernel: np.ufunc, math: str) -> Callable[[Any, Any], Tensor
 
 
 def _unary(g: Any, out: np.ndarray, x: Tensor, saved: Any = None) -> Tensor:
-    if _state.enabled and x.requires_grad:
-        return recorded(g, out, (x,), saved)
+    if x.requires_grad and modes().enabled:
+        return _recorded(g, out, (x,), saved)
     return _wrap(out)
 
 
@@ -68,8 +89,8 @@ def _times_local(g: Tensor, local: Tensor) -> Tensor:
 # --- arithmetic --------------------------------------------------------------------------------
 
 
-@gate("add", "distributes: each input receives the upstream gradient unchanged")
-def ADD(node: Tensor, g: Tensor) -> tuple:
+@gate("add", "distributes: each input receives the upstream gradient unchanged", reads=())
+def ADD(node: Node, g: Tensor) -> tuple:
     return g, g
 
 
@@ -77,8 +98,8 @@ ADD.on_arrays(ADD.backward)  # the same statement holds for bare arrays
 add = _binary(ADD, np.add, "z = a + b")
 
 
-@gate("sub", "distributes: a receives the upstream gradient, b receives its negation")
-def SUB(node: Tensor, g: Tensor) -> tuple:
+@gate("sub", "distributes: a receives the upstream gradient, b receives its negation", reads=())
+def SUB(node: Node, g: Tensor) -> tuple:
     return g, (-g if node.inputs[1].requires_grad else None)
 
 
@@ -87,13 +108,13 @@ sub = _binary(SUB, np.subtract, "z = a - b")
 
 
 @gate("mul", "swaps: each input receives the upstream gradient times the other input")
-def MUL(node: Tensor, g: Tensor) -> tuple:
+def MUL(node: Node, g: Tensor) -> tuple:
     a, b = node.inputs
     return (g * b if a.requires_grad else None), (g * a if b.requires_grad else None)
 
 
 @MUL.on_arrays
-def _mul_arrays(node: Tensor, g: np.ndarray) -> tuple:
+def _mul_arrays(node: Node, g: np.ndarray) -> tuple:
     a, b = node.inputs
     return (g * b.data if a.requires_grad else None), (g * a.data if b.requires_grad else None)
 
@@ -102,14 +123,14 @@ mul = _binary(MUL, np.multiply, "z = a * b")
 
 
 @gate("div", "a receives g / b; b receives -g * a / b^2")
-def DIV(node: Tensor, g: Tensor) -> tuple:
+def DIV(node: Node, g: Tensor) -> tuple:
     a, b = node.inputs
     ga = _times_local(g, 1.0 / b) if a.requires_grad else None
     gb = _times_local(g, -a / (b * b)) if b.requires_grad else None
     return ga, gb
 
 
-div = _binary(DIV, np.true_divide, "z = a / b")
+div = _binary(DIV, np.true_divide, "z = a / b", true_division=True)
 
 
 def neg(x: Any) -> Tensor:
@@ -117,8 +138,8 @@ def neg(x: Any) -> Tensor:
     return _unary(NEG, np.negative(x.data), x)  # z = -x
 
 
-@gate("neg", "negates: the input receives -g")
-def NEG(node: Tensor, g: Tensor) -> tuple:
+@gate("neg", "negates: the input receives -g", reads=())
+def NEG(node: Node, g: Tensor) -> tuple:
     return (-g,)
 
 
@@ -126,7 +147,7 @@ NEG.on_arrays(NEG.backward)
 
 
 @gate("pow", "a receives g * b * a^(b-1); b receives g * a^b * ln(a) (0 where a = 0)")
-def POW(node: Tensor, g: Tensor) -> tuple:
+def POW(node: Node, g: Tensor) -> tuple:
     a, b = node.inputs
     ga = None
     if a.requires_grad:
@@ -151,40 +172,40 @@ pow = _binary(POW, np.power, "z = a ** b")
 def exp(x: Any) -> Tensor:
     """Elementwise e^x."""
     x = _t(x)
-    out = np.exp(x.data)  # z = e^x
+    out = np.exp(float_data(x))  # z = e^x
     return _unary(EXP, out, x, out)
 
 
-@gate("exp", "scales: the input receives g * e^x (the output itself)")
-def EXP(node: Tensor, g: Tensor) -> tuple:
-    return (g * node,)  # node is the output e^x itself
+@gate("exp", "scales: the input receives g * e^x (the output itself)", reads=(), saves_output=True)
+def EXP(node: Node, g: Tensor) -> tuple:
+    return (g * _from_node(node.saved, node),)  # the output e^x, still differentiable
 
 
 @EXP.on_arrays
-def _exp_arrays(node: Tensor, g: np.ndarray) -> tuple:
+def _exp_arrays(node: Node, g: np.ndarray) -> tuple:
     return (g * node.saved,)
 
 
 def log(x: Any) -> Tensor:
     """Elementwise natural logarithm."""
     x = _t(x)
-    return _unary(LOG, np.log(x.data), x)  # z = ln x
+    return _unary(LOG, np.log(float_data(x)), x)  # z = ln x
 
 
 @gate("log", "scales: the input receives g / x")
-def LOG(node: Tensor, g: Tensor) -> tuple:
+def LOG(node: Node, g: Tensor) -> tuple:
     return (_times_local(g, 1.0 / node.inputs[0]),)
 
 
 def sqrt(x: Any) -> Tensor:
     x = _t(x)
-    out = np.sqrt(x.data)  # z = sqrt(x)
+    out = np.sqrt(float_data(x))  # z = sqrt(x)
     return _unary(SQRT, out, x, out)
 
 
-@gate("sqrt", "scales: the input receives g / (2 sqrt(x))")
-def SQRT(node: Tensor, g: Tensor) -> tuple:
-    return (_times_local(g, 0.5 / node),)
+@gate("sqrt", "scales: the input receives g / (2 sqrt(x))", reads=(), saves_output=True)
+def SQRT(node: Node, g: Tensor) -> tuple:
+    return (_times_local(g, 0.5 / _from_node(node.saved, node)),)
 
 
 def abs(x: Any) -> Tensor:
@@ -193,7 +214,7 @@ def abs(x: Any) -> Tensor:
 
 
 @gate("abs", "routes by sign: the input receives g * sign(x); abs'(0) = 0")
-def ABS(node: Tensor, g: Tensor) -> tuple:
+def ABS(node: Node, g: Tensor) -> tuple:
     return (g * Tensor(np.sign(node.inputs[0].data)),)
 
 
@@ -204,12 +225,12 @@ def cast(x: Any, dtype: Any) -> Tensor:
         return x
     out = x.data.astype(dtype)
     if dtype.kind != "f":
-        return Tensor(out)  # integer/bool results never carry a gradient
+        return _wrap(out)  # integer/bool results never carry a gradient
     return _unary(CAST, out, x)
 
 
-@gate("cast", "converts: the input receives g converted back to its own dtype")
-def CAST(node: Tensor, g: Tensor) -> tuple:
+@gate("cast", "converts: the input receives g converted back to its own dtype", reads=())
+def CAST(node: Node, g: Tensor) -> tuple:
     return (cast(g, node.inputs[0].dtype),)
 
 
@@ -218,8 +239,8 @@ def clone(x: Any) -> Tensor:
     return _unary(CLONE, x.data.copy(), x)  # z = x (a copy)
 
 
-@gate("clone", "passes: the input receives g unchanged")
-def CLONE(node: Tensor, g: Tensor) -> tuple:
+@gate("clone", "passes: the input receives g unchanged", reads=())
+def CLONE(node: Node, g: Tensor) -> tuple:
     return (g,)
 
 
@@ -229,7 +250,7 @@ CLONE.on_arrays(CLONE.backward)
 # --- maximum / minimum: the "max gate" of the course -------------------------------------------
 
 
-def _route(node: Tensor, g: Tensor, a_wins: np.ndarray) -> tuple:
+def _route(node: Node, g: Tensor, a_wins: np.ndarray) -> tuple:
     a, b = node.inputs
     tie = a.data == b.data
     share = np.where(tie, 0.5, a_wins).astype(g.dtype)  # ties split evenly
@@ -239,7 +260,7 @@ def _route(node: Tensor, g: Tensor, a_wins: np.ndarray) -> tuple:
 
 
 @gate("maximum", "routes: the larger input receives the gradient; ties split it evenly")
-def MAXIMUM(node: Tensor, g: Tensor) -> tuple:
+def MAXIMUM(node: Node, g: Tensor) -> tuple:
     a, b = node.inputs
     return _route(node, g, a.data > b.data)
 
@@ -248,7 +269,7 @@ maximum = _binary(MAXIMUM, np.maximum, "z = max(a, b)")
 
 
 @gate("minimum", "routes: the smaller input receives the gradient; ties split it evenly")
-def MINIMUM(node: Tensor, g: Tensor) -> tuple:
+def MINIMUM(node: Node, g: Tensor) -> tuple:
     a, b = node.inputs
     return _route(node, g, a.data < b.data)
 
@@ -276,25 +297,25 @@ def relu(x: Any) -> Tensor:
     d = x.data
     zero = _ZEROS.get(d.dtype)
     out = np.maximum(d, _zero(d.dtype) if zero is None else zero)  # z = max(x, 0)
-    if _state.enabled and x.requires_grad:  # (_unary inlined: the hottest activations)
-        return recorded(RELU, out, (x,))
+    if x.requires_grad and modes().enabled:  # (_unary inlined: the hottest activations)
+        return _recorded(RELU, out, (x,))
     return _wrap(out)
 
 
 @gate("relu", "routes: g passes where x > 0, else 0; relu'(0) = 0")
-def RELU(node: Tensor, g: Tensor) -> tuple:
+def RELU(node: Node, g: Tensor) -> tuple:
     return (g * Tensor(node.inputs[0].data > 0),)
 
 
 @RELU.on_arrays
-def _relu_arrays(node: Tensor, g: np.ndarray) -> tuple:
+def _relu_arrays(node: Node, g: np.ndarray) -> tuple:
     x = node.inputs[0].data
     zero = _ZEROS.get(x.dtype)
     return (g * (x > (_zero(x.dtype) if zero is None else zero)),)
 
 
 @RELU.on_arrays_in_place
-def _relu_in_place(node: Tensor, g: np.ndarray) -> tuple:
+def _relu_in_place(node: Node, g: np.ndarray) -> tuple:
     x = node.inputs[0].data
     return (np.multiply(g, x > _zero(x.dtype), out=g),)
 
@@ -302,13 +323,11 @@ def _relu_in_place(node: Tensor, g: np.ndarray) -> tuple:
 def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
     x = _t(x)
     out = np.where(x.data > 0, x.data, x.data * x.data.dtype.type(negative_slope))
-    if _state.enabled and x.requires_grad:
-        return recorded(LEAKY_RELU, out, (x,), None, negative_slope)
-    return Tensor(out)  # z = x if x > 0 else slope * x
+    return record(LEAKY_RELU, out, (x,), None, negative_slope)  # z = x if x > 0 else slope * x
 
 
 @gate("leaky_relu", "routes: g where x > 0, slope * g elsewhere; the slope applies at x = 0")
-def LEAKY_RELU(node: Tensor, g: Tensor) -> tuple:
+def LEAKY_RELU(node: Node, g: Tensor) -> tuple:
     x = node.inputs[0].data
     local = np.where(x > 0, 1.0, node.attrs).astype(x.dtype)
     return (g * Tensor(local),)
@@ -324,18 +343,23 @@ def _stable_sigmoid(x: np.ndarray) -> np.ndarray:
 def sigmoid(x: Any) -> Tensor:
     """Elementwise 1 / (1 + e^-x), stable in both tails."""
     x = _t(x)
-    out = _stable_sigmoid(x.data)  # z = 1 / (1 + e^-x)
+    out = _stable_sigmoid(float_data(x))  # z = 1 / (1 + e^-x)
     return _unary(SIGMOID, out, x, out)
 
 
-@gate("sigmoid", "squashes: the input receives g * s * (1 - s), s the output")
-def SIGMOID(node: Tensor, g: Tensor) -> tuple:
-    s = node  # the output itself (a recorded tensor is its own node)
+@gate(
+    "sigmoid",
+    "squashes: the input receives g * s * (1 - s), s the output",
+    reads=(),
+    saves_output=True,
+)
+def SIGMOID(node: Node, g: Tensor) -> tuple:
+    s = _from_node(node.saved, node)  # the output, still differentiable
     return (g * (s * (1.0 - s)),)
 
 
 @SIGMOID.on_arrays
-def _sigmoid_arrays(node: Tensor, g: np.ndarray) -> tuple:
+def _sigmoid_arrays(node: Node, g: np.ndarray) -> tuple:
     gs = g * node.saved
     return (gs - gs * node.saved,)  # g s (1 - s), with no Python-number operand (slow in ufuncs)
 
@@ -343,38 +367,46 @@ def _sigmoid_arrays(node: Tensor, g: np.ndarray) -> tuple:
 def tanh(x: Any) -> Tensor:
     """Elementwise hyperbolic tangent."""
     x = x if type(x) is Tensor else _t(x)  # (no call for the common case)
-    out = np.tanh(x.data)  # z = tanh x
-    if _state.enabled and x.requires_grad:
-        return recorded(TANH, out, (x,), out)
+    d = x.data
+    out = np.tanh(d if d.dtype.kind == "f" else d.astype(DEFAULT_FLOAT))  # z = tanh x
+    if x.requires_grad and modes().enabled:
+        return _recorded(TANH, out, (x,), out)
     return _wrap(out)
 
 
-@gate("tanh", "squashes: the input receives g * (1 - t^2), t the output")
-def TANH(node: Tensor, g: Tensor) -> tuple:
-    t = node  # the output itself (a recorded tensor is its own node)
+@gate(
+    "tanh", "squashes: the input receives g * (1 - t^2), t the output", reads=(), saves_output=True
+)
+def TANH(node: Node, g: Tensor) -> tuple:
+    t = _from_node(node.saved, node)  # the output, still differentiable
     return (g * (1.0 - t * t),)
 
 
 @TANH.on_arrays
-def _tanh_arrays(node: Tensor, g: np.ndarray) -> tuple:
+def _tanh_arrays(node: Node, g: np.ndarray) -> tuple:
     t = node.saved
     return (g - g * t * t,)  # g (1 - t^2), with no Python-number operand (slow in ufuncs)
 
 
 def softplus(x: Any) -> Tensor:
     x = _t(x)
-    return _unary(SOFTPLUS, np.logaddexp(0, x.data), x)  # z = ln(1 + e^x), stable
+    d = float_data(x)
+    return _unary(SOFTPLUS, np.logaddexp(d.dtype.type(0), d), x)  # z = ln(1 + e^x), stable
 
 
 @gate("softplus", "smooth relu: the input receives g * sigmoid(x)")
-def SOFTPLUS(node: Tensor, g: Tensor) -> tuple:
+def SOFTPLUS(node: Node, g: Tensor) -> tuple:
     return (g * sigmoid(node.inputs[0]),)
 
 
 def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
+    """``min(max(x, min), max)``. The bounds are numbers or tensors (broadcasting with x); a
+    tensor bound that requires grad receives the gradient where it is the one that binds."""
     x = _t(x)
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        return _clip_tensors(x, min, max)
     out = np.clip(x.data, min, max)  # z = min(max(x, lo), hi)
     if out.dtype != x.data.dtype:
         out = out.astype(x.data.dtype)
@@ -382,7 +414,7 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
 
 
 @gate("clip", "gates: g passes where lo <= x <= hi (bounds included), else 0")
-def CLIP(node: Tensor, g: Tensor) -> tuple:
+def CLIP(node: Node, g: Tensor) -> tuple:
     x = node.inputs[0].data
     lo, hi = node.attrs
     inside = np.ones(x.shape, dtype=bool)
@@ -393,14 +425,48 @@ def CLIP(node: Tensor, g: Tensor) -> tuple:
     return (g * Tensor(inside),)
 
 
+def _clip_tensors(x: Tensor, lo: Any, hi: Any) -> Tensor:
+    lo = None if lo is None else pair(x, lo)[1]
+    hi = None if hi is None else pair(x, hi)[1]
+    present = (lo is not None, hi is not None)
+    bounds = tuple(b for b in (lo, hi) if b is not None)
+    try:
+        out = np.clip(x.data, None if lo is None else lo.data, None if hi is None else hi.data)
+    except ValueError:
+        shapes = ", ".join(str(t.shape) for t in (x, *bounds))
+        raise ValueError(f"clip: shapes {shapes} cannot be broadcast together") from None
+    out = out.astype(x.dtype, copy=False)  # z = min(max(x, lo), hi)
+    return record(CLIP_TENSORS, out, (x, *bounds), None, present)
+
+
+@gate(
+    "clip_tensors",
+    "routes: x receives g where lo <= x <= hi; lo where x < lo; hi where max(x, lo) > hi",
+)
+def CLIP_TENSORS(node: Node, g: Tensor) -> tuple:
+    x, *bounds = node.inputs
+    has_lo, has_hi = node.attrs
+    lo = bounds[0] if has_lo else None
+    hi = bounds[-1] if has_hi else None
+    raised = np.maximum(x.data, lo.data) if lo is not None else x.data
+    by_lo = x.data < lo.data if lo is not None else np.zeros((), bool)
+    by_hi = raised > hi.data if hi is not None else np.zeros((), bool)
+    grads = [g * Tensor(~by_lo & ~by_hi) if x.requires_grad else None]
+    if lo is not None:
+        grads.append(g * Tensor(by_lo & ~by_hi) if lo.requires_grad else None)
+    if hi is not None:
+        grads.append(g * Tensor(by_hi) if hi.requires_grad else None)
+    return tuple(grads)
+
+
 # --- selection ---------------------------------------------------------------------------------
 
 
 def where(condition: Any, x: Any, y: Any) -> Tensor:
     """``x`` where ``condition`` holds, else ``y``. The branch not taken gets exactly 0 gradient."""
-    c = condition if isinstance(condition, Tensor) else Tensor(np.asarray(condition))
+    c = condition if isinstance(condition, Tensor) else _wrap(np.asarray(condition))
     if c.data.dtype != np.bool_:
-        c = Tensor(c.data.astype(bool))
+        c = _wrap(c.data.astype(bool))
     x, y = pair(x, y)
     try:
         out = np.where(c.data, x.data, y.data)  # z = c ? x : y
@@ -411,8 +477,8 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     return record(WHERE, out, (c, x, y))
 
 
-@gate("where", "routes: x receives g where the condition holds, y where it does not")
-def WHERE(node: Tensor, g: Tensor) -> tuple:
+@gate("where", "routes: x receives g where the condition holds, y where it does not", reads=(0,))
+def WHERE(node: Node, g: Tensor) -> tuple:
     c, x, y = node.inputs
     zero = Tensor(np.zeros((), dtype=g.dtype))
     gx = where(c, g, zero) if x.requires_grad else None
@@ -424,7 +490,7 @@ def compare(ufunc: Any, a: Any, b: Any) -> Tensor:
     """Comparisons and logical ops: bool tensors, never differentiable."""
     a, b = pair(a, b)
     try:
-        return Tensor(ufunc(a.data, b.data))
+        return _wrap(ufunc(a.data, b.data))
     except ValueError:
         raise ValueError(
             f"{ufunc.__name__}: shapes {a.shape} and {b.shape} cannot be broadcast together"

@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import _state, _tensor_rule_on_arrays, gate, recorded
-from ..tensor import Tensor
+from ..graph import Node, gate, modes
+from ..tensor import Tensor, _recorded, _wrap
 from ._common import pair
 
 
@@ -27,13 +27,13 @@ def matmul(a: Any, b: Any) -> Tensor:
         raise ValueError(
             f"matmul: shapes {a.shape} and {b.shape} are not aligned ({why})"
         ) from None
-    if _state.enabled and (a.requires_grad or b.requires_grad):
-        return recorded(MATMUL, out, (a, b))
-    return Tensor(out)
+    if (a.requires_grad or b.requires_grad) and modes().enabled:
+        return _recorded(MATMUL, out, (a, b))
+    return _wrap(out)
 
 
 @gate("matmul", "swaps and transposes: a receives g @ b^T, b receives a^T @ g")
-def MATMUL(node: Tensor, g: Tensor) -> tuple:
+def MATMUL(node: Node, g: Tensor) -> tuple:
     a, b = node.inputs
     if a.ndim > 1 and b.ndim > 1:
         ga = g @ b.mT if a.requires_grad else None
@@ -60,10 +60,10 @@ MATMUL.fresh_views = True  # its array rule's views are transposes of products i
 
 
 @MATMUL.on_arrays
-def _matmul_arrays(node: Tensor, g: np.ndarray) -> tuple:
+def _matmul_arrays(node: Node, g: np.ndarray) -> tuple:
     a, b = node.inputs
     if a.ndim < 2 or b.ndim < 2:  # 1-D operands: the Tensor form's promotions
-        return _tensor_rule_on_arrays(node, g)
+        return tuple(None if t is None else t.data for t in MATMUL.backward(node, _wrap(g)))
     ga = g @ np.swapaxes(b.data, -1, -2) if a.requires_grad else None
     gb = None
     if b.requires_grad:
@@ -103,7 +103,7 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     out = x.data @ weight.data.T  # z = x W^T (+ b)
     inputs: tuple = (x, weight)
     if bias is not None:
-        bias = bias if isinstance(bias, Tensor) else Tensor(np.asarray(bias, dtype=out.dtype))
+        bias = bias if isinstance(bias, Tensor) else _wrap(np.asarray(bias, dtype=out.dtype))
         if bias.shape != (weight.shape[0],):
             raise ValueError(
                 f"linear: bias of shape {bias.shape} does not match weight of shape {weight.shape}"
@@ -113,13 +113,13 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
         else:
             out = out + bias.data  # mixed dtypes promote, as the composition would
         inputs = (x, weight, bias)
-    if _state.enabled and any(t.requires_grad for t in inputs):
-        return recorded(LINEAR, out, inputs)
-    return Tensor(out)
+    if any(t.requires_grad for t in inputs) and modes().enabled:
+        return _recorded(LINEAR, out, inputs)
+    return _wrap(out)
 
 
 @gate("linear", "x receives g @ W; W receives g^T @ x summed over the batch; b receives sum(g)")
-def LINEAR(node: Tensor, g: Tensor) -> tuple:
+def LINEAR(node: Node, g: Tensor) -> tuple:
     x, w = node.inputs[0], node.inputs[1]
     wants_bias = len(node.inputs) == 3 and node.inputs[2].requires_grad
     n_out, n_in = w.shape
@@ -131,7 +131,7 @@ def LINEAR(node: Tensor, g: Tensor) -> tuple:
 
 
 @LINEAR.on_arrays
-def _linear_arrays(node: Tensor, g: np.ndarray) -> tuple:
+def _linear_arrays(node: Node, g: np.ndarray) -> tuple:
     x, w = node.inputs[0], node.inputs[1]
     wants_bias = len(node.inputs) == 3 and node.inputs[2].requires_grad
     n_out, n_in = w.shape

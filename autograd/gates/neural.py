@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import gate
-from ..tensor import Tensor
-from ._common import _t, normalize_axis, record
+from ..graph import Node, gate
+from ..tensor import Tensor, _from_node
+from ._common import _t, dim_arg, normalize_axis, record
 
 
 def _check_float(x: Tensor, op: str) -> None:
@@ -16,11 +16,20 @@ def _check_float(x: Tensor, op: str) -> None:
         raise TypeError(f"{op}: expects a floating-point tensor, got dtype {x.dtype}")
 
 
-def log_softmax(x: Any, axis: int = -1) -> Tensor:
-    """ln softmax(x), computed as x - logsumexp(x): finite and exact for logits of any size."""
+def _softmax_axis(x: Tensor, axis: Any, dim: Any, op: str) -> int:
+    _check_float(x, op)
+    axis = dim_arg(axis, dim, op)
+    (axis,) = normalize_axis(-1 if axis is None else axis, x.ndim, op) or (0,)
+    if x.ndim and x.shape[axis] == 0:
+        raise ValueError(f"{op}: dimension {axis} of shape {x.shape} is empty")
+    return axis
+
+
+def log_softmax(x: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """ln softmax(x) along ``axis``/``dim`` (default -1), computed as x - logsumexp(x): finite
+    and exact for logits of any size."""
     x = _t(x)
-    _check_float(x, "log_softmax")
-    (axis,) = normalize_axis(axis, x.ndim, "log_softmax")
+    axis = _softmax_axis(x, axis, dim, "log_softmax")
     d = x.data
     shifted = d - np.maximum.reduce(d, axis=axis, keepdims=True)  # (np.max's own kernel)
     lse = np.add.reduce(np.exp(shifted), axis=axis, keepdims=True)
@@ -28,38 +37,48 @@ def log_softmax(x: Any, axis: int = -1) -> Tensor:
     return record(LOG_SOFTMAX, out, (x,), out, axis)
 
 
-@gate("log_softmax", "the input receives g - softmax(x) * sum(g) along the axis")
-def LOG_SOFTMAX(node: Tensor, g: Tensor) -> tuple:
+@gate(
+    "log_softmax",
+    "the input receives g - softmax(x) * sum(g) along the axis",
+    reads=(),
+    saves_output=True,
+)
+def LOG_SOFTMAX(node: Node, g: Tensor) -> tuple:
     from .elementwise import exp
 
-    probs = exp(node)  # node is the output itself: ln softmax(x)
+    probs = exp(_from_node(node.saved, node))  # e^(ln softmax(x)), still differentiable
     return (g - probs * g.sum(node.attrs, keepdims=True),)
 
 
 @LOG_SOFTMAX.on_arrays
-def _log_softmax_arrays(node: Tensor, g: np.ndarray) -> tuple:
+def _log_softmax_arrays(node: Node, g: np.ndarray) -> tuple:
     probs = np.exp(node.saved) * np.add.reduce(g, axis=node.attrs, keepdims=True)  # (promotes)
     return (np.subtract(g, probs, out=probs),)
 
 
-def softmax(x: Any, axis: int = -1) -> Tensor:
-    """e^x / sum(e^x) along ``axis``, shifted by the max so it never overflows."""
+def softmax(x: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """e^x / sum(e^x) along ``axis``/``dim`` (default -1), shifted by the max so it never
+    overflows."""
     x = _t(x)
-    _check_float(x, "softmax")
-    (axis,) = normalize_axis(axis, x.ndim, "softmax")
+    axis = _softmax_axis(x, axis, dim, "softmax")
     e = np.exp(x.data - np.max(x.data, axis=axis, keepdims=True))
     out = e / np.sum(e, axis=axis, keepdims=True)  # z = e^x / sum e^x
     return record(SOFTMAX, out, (x,), out, axis)
 
 
-@gate("softmax", "the input receives s * (g - sum(g * s)) along the axis, s the output")
-def SOFTMAX(node: Tensor, g: Tensor) -> tuple:
-    s = node  # the output itself (a recorded tensor is its own node)
+@gate(
+    "softmax",
+    "the input receives s * (g - sum(g * s)) along the axis, s the output",
+    reads=(),
+    saves_output=True,
+)
+def SOFTMAX(node: Node, g: Tensor) -> tuple:
+    s = _from_node(node.saved, node)  # the output, still differentiable
     return (s * (g - (g * s).sum(node.attrs, keepdims=True)),)
 
 
 @SOFTMAX.on_arrays
-def _softmax_arrays(node: Tensor, g: np.ndarray) -> tuple:
+def _softmax_arrays(node: Node, g: np.ndarray) -> tuple:
     s = node.saved
     local = g * s
     local -= s * np.add.reduce(local, axis=node.attrs, keepdims=True)
@@ -85,8 +104,10 @@ def embedding(indices: Any, weight: Tensor) -> Tensor:
     return record(EMBEDDING, out, (weight,), None, idx)
 
 
-@gate("embedding", "scatter-adds: each used row receives the sum of its lookups' gradients")
-def EMBEDDING(node: Tensor, g: Tensor) -> tuple:
+@gate(
+    "embedding", "scatter-adds: each used row receives the sum of its lookups' gradients", reads=()
+)
+def EMBEDDING(node: Node, g: Tensor) -> tuple:
     from .shape import scatter_add
 
     return (scatter_add(g, node.attrs, node.inputs[0].shape),)
@@ -117,7 +138,7 @@ def binary_cross_entropy(p: Any, y: Any) -> Tensor:
     "binary_cross_entropy",
     "p receives g (p - y) / max(p (1 - p), 1e-12); y receives g (ln(1 - p) - ln p), logs clamped at -100",
 )
-def BINARY_CROSS_ENTROPY(node: Tensor, g: Tensor) -> tuple:
+def BINARY_CROSS_ENTROPY(node: Node, g: Tensor) -> tuple:
     from .elementwise import clip, log, maximum
 
     p, y = node.inputs

@@ -1,21 +1,25 @@
-"""Reduction gates: sum, max, min, logsumexp; mean, var and std are compositions of them.
+"""Reduction gates: sum, max, min, logsumexp; mean, var, std and max/min along a dimension are
+compositions of them (and of ``getitem``).
 
-``axis`` is None (all axes), an int, or a tuple of ints; ``keepdims`` keeps reduced axes as size 1.
+``axis`` (NumPy) or ``dim`` (PyTorch) is None (all axes), an int, or a tuple of ints;
+``keepdims``/``keepdim`` keeps reduced axes as size 1.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..graph import gate
-from ..tensor import Tensor
-from ._common import _t, broadcast_view, normalize_axis, record
+from ..graph import Node, gate
+from ..tensor import DEFAULT_FLOAT, Tensor, _from_node, _wrap
+from ._common import _t, broadcast_axes, broadcast_view, dim_arg, normalize_axis, record
+
+_INT64 = np.dtype(np.int64)
 
 
-def _expand_back(g: Any, node: Tensor) -> Any:
+def _expand_back(g: Any, node: Node) -> Any:
     """Re-insert the reduced axes of ``g`` (size 1) so it broadcasts against the input (``g`` a
     Tensor or an array)."""
     axes, keepdims = node.attrs
@@ -27,51 +31,139 @@ def _expand_back(g: Any, node: Tensor) -> Any:
     return g.reshape(tuple(shape))
 
 
-def sum(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+# --- sum and its compositions ------------------------------------------------------------------
+
+
+def sum(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
+) -> Tensor:
+    """Sum over ``axis``/``dim``. Integers and booleans sum to int64, as in PyTorch."""
     x = _t(x)
-    axes = normalize_axis(axis, x.ndim, "sum")
-    out = np.add.reduce(x.data, axis=axes, keepdims=keepdims)  # z = sum_i x_i (np.sum's kernel)
-    if not isinstance(out, np.ndarray):
+    axes = normalize_axis(dim_arg(axis, dim, "sum"), x.ndim, "sum")
+    keep = keepdims or keepdim
+    d = x.data
+    out = np.add.reduce(
+        d, axis=axes, keepdims=keep, dtype=_INT64 if d.dtype.kind in "biu" else None
+    )
+    if type(out) is not np.ndarray:  # z = sum_i x_i (np.sum's kernel)
         out = np.asarray(out)
-    return record(SUM, out, (x,), None, (axes, keepdims))
+    return record(SUM, out, (x,), None, (axes, keep))
 
 
-@gate("sum", "distributes: every summed element receives the upstream gradient")
-def SUM(node: Tensor, g: Tensor) -> tuple:
+@gate("sum", "distributes: every summed element receives the upstream gradient", reads=())
+def SUM(node: Node, g: Tensor) -> tuple:
     return (_expand_back(g, node).broadcast_to(node.inputs[0].shape),)
 
 
 @SUM.on_arrays
-def _sum_arrays(node: Tensor, g: np.ndarray) -> tuple:
+def _sum_arrays(node: Node, g: np.ndarray) -> tuple:
     shape = node.inputs[0].data.shape
     if g.size == 1:  # a full sum: filling a new array costs less than building a strided view
         return (np.full(shape, g.reshape(()), dtype=g.dtype),)
     return (broadcast_view(_expand_back(g, node), shape),)
 
 
-def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    x = _t(x)
-    axes = normalize_axis(axis, x.ndim, "mean")
+def reduce_to_shape(g: Tensor, shape: tuple) -> Tensor:
+    """Sum a broadcast gradient back to ``shape``: the Tensor form of the one unbroadcast rule
+    (``_common.reduce_array_to_shape`` is its array form)."""
+    axes = broadcast_axes(g.shape, shape)
+    if axes:
+        g = sum(g, axes)
+    if g.shape != shape:
+        g = g.reshape(shape)
+    return g
+
+
+def _count(x: Tensor, axes: tuple[int, ...], op: str) -> int:
     n = math.prod(x.shape[a] for a in axes)  # (np.prod costs microseconds on a list)
     if n == 0:
-        raise ValueError(f"mean: cannot average over an empty axis of shape {x.shape}")
-    return sum(x, axes, keepdims) * (1.0 / n)  # composite: sum, then scale
+        raise ValueError(f"{op}: cannot average over an empty dimension of shape {x.shape}")
+    return n
 
 
-def var(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+def mean(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
+) -> Tensor:
+    """Average over ``axis``/``dim`` (composite: sum, then scale). The mean of an integer tensor
+    is computed exactly (an int64 sum, one division) and returned as float32."""
     x = _t(x)
-    axes = normalize_axis(axis, x.ndim, "var")
-    n = math.prod(x.shape[a] for a in axes)  # (np.prod costs microseconds on a list)
-    if n - ddof <= 0:
-        raise ValueError(f"var: {n} elements with ddof={ddof} leave no degrees of freedom")
+    axes = normalize_axis(dim_arg(axis, dim, "mean"), x.ndim, "mean")
+    keep = keepdims or keepdim
+    n = _count(x, axes, "mean")
+    if x.data.dtype.kind in "biu":
+        total = np.add.reduce(x.data, axis=axes, keepdims=keep, dtype=_INT64)
+        return _wrap(np.asarray(total / n).astype(DEFAULT_FLOAT))
+    return sum(x, axes, keep) * (1.0 / n)
+
+
+def _correction(correction: Any, ddof: Any, unbiased: Any, op: str) -> float:
+    """PyTorch's ``correction`` (default 1: the unbiased estimate), NumPy's ``ddof`` or the older
+    ``unbiased`` flag: one of them."""
+    given = [v for v in (correction, ddof, unbiased) if v is not None]
+    if len(given) > 1:
+        raise TypeError(f"{op}: pass one of correction=, ddof= and unbiased=")
+    if unbiased is not None:
+        return 1.0 if unbiased else 0.0
+    value = correction if correction is not None else ddof if ddof is not None else 1
+    return float(value)
+
+
+def var(
+    x: Any,
+    axis: Any = None,
+    keepdims: bool = False,
+    *,
+    dim: Any = None,
+    keepdim: bool = False,
+    correction: float | None = None,
+    ddof: float | None = None,
+    unbiased: bool | None = None,
+) -> Tensor:
+    """Variance over ``axis``/``dim``: ``sum((x - mean)^2) / (n - correction)`` with PyTorch's
+    default ``correction=1`` (``ddof=0`` or ``correction=0`` for the population variance)."""
+    x = _t(x)
+    axes = normalize_axis(dim_arg(axis, dim, "var"), x.ndim, "var")
+    c = _correction(correction, ddof, unbiased, "var")
+    n = _count(x, axes, "var")
+    if n - c <= 0:
+        raise ValueError(
+            f"var: {n} elements with correction={c:g} leave no degrees of freedom (shape {x.shape})"
+        )
+    if x.data.dtype.kind != "f":
+        x = x.float()
     centred = x - mean(x, axes, keepdims=True)
-    return sum(centred * centred, axes, keepdims) * (1.0 / (n - ddof))  # composite
+    return sum(centred * centred, axes, keepdims or keepdim) * (1.0 / (n - c))  # composite
 
 
-def std(x: Any, axis: Any = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
+def std(
+    x: Any,
+    axis: Any = None,
+    keepdims: bool = False,
+    *,
+    dim: Any = None,
+    keepdim: bool = False,
+    correction: float | None = None,
+    ddof: float | None = None,
+    unbiased: bool | None = None,
+) -> Tensor:
+    """Standard deviation: the square root of :func:`var` (same arguments and default)."""
     from .elementwise import sqrt
 
-    return sqrt(var(x, axis, keepdims, ddof))  # composite
+    return sqrt(
+        var(x, axis, keepdims, dim=dim, keepdim=keepdim, correction=correction, ddof=ddof,
+            unbiased=unbiased)
+    )  # fmt: skip
+
+
+# --- max and min -------------------------------------------------------------------------------
+
+
+class ValuesIndices(NamedTuple):
+    """What ``max``/``min``/``sort``... along a dimension return (PyTorch's ``torch.return_types``):
+    differentiable ``values`` and integer ``indices``."""
+
+    values: Tensor
+    indices: Tensor
 
 
 def _extreme(x: Any, axis: Any, keepdims: bool, name: str, kernel: Any, g: Any) -> Tensor:
@@ -79,68 +171,149 @@ def _extreme(x: Any, axis: Any, keepdims: bool, name: str, kernel: Any, g: Any) 
     axes = normalize_axis(axis, x.ndim, name)
     if x.data.size == 0:
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
-    out = np.asarray(kernel(x.data, axis=axes, keepdims=keepdims))
+    out = np.asarray(kernel(x.data, axis=axes, keepdims=keepdims))  # NaN propagates
     return record(g, out, (x,), out, (axes, keepdims))
 
 
-def max(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    return _extreme(x, axis, keepdims, "max", np.max, MAX)  # z = max_i x_i
-
-
-def _route_to_extreme(node: Tensor, g: Tensor) -> tuple:
+def _route_to_extreme(node: Node, g: Tensor) -> tuple:
     x = node.inputs[0]
     axes = node.attrs[0]
     best = node.saved if node.attrs[1] else np.expand_dims(node.saved, axes)
-    winners = x.data == best
+    winners = (x.data == best) | (np.isnan(x.data) & np.isnan(best))  # a NaN wins
     share = winners / np.sum(winners, axis=axes, keepdims=True)  # ties split evenly
     return (_expand_back(g, node) * Tensor(share.astype(x.dtype)),)
 
 
-@gate("max", "routes: the gradient goes to the largest element; ties split it evenly")
-def MAX(node: Tensor, g: Tensor) -> tuple:
+@gate(
+    "max",
+    "routes: the gradient goes to the largest element; ties split it evenly",
+    saves_output=True,
+)
+def MAX(node: Node, g: Tensor) -> tuple:
     return _route_to_extreme(node, g)
 
 
-def min(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
-    return _extreme(x, axis, keepdims, "min", np.min, MIN)  # z = min_i x_i
-
-
-@gate("min", "routes: the gradient goes to the smallest element; ties split it evenly")
-def MIN(node: Tensor, g: Tensor) -> tuple:
+@gate(
+    "min",
+    "routes: the gradient goes to the smallest element; ties split it evenly",
+    saves_output=True,
+)
+def MIN(node: Node, g: Tensor) -> tuple:
     return _route_to_extreme(node, g)
 
 
-def logsumexp(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
+def amax(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
+) -> Tensor:
+    """The largest value over ``axis``/``dim`` (all by default). NaN propagates; the gradient is
+    split evenly among tied maxima."""
+    return _extreme(x, dim_arg(axis, dim, "amax"), keepdims or keepdim, "amax", np.max, MAX)
+
+
+def amin(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
+) -> Tensor:
+    """The smallest value over ``axis``/``dim``; NaN propagates; ties split the gradient."""
+    return _extreme(x, dim_arg(axis, dim, "amin"), keepdims or keepdim, "amin", np.min, MIN)
+
+
+def _along(x: Tensor, dim: Any, keepdim: bool, op: str, pick: Any) -> ValuesIndices:
+    """``(values, indices)`` along one dimension: the index ``pick`` chooses (the first on ties,
+    a NaN before anything), and the values gathered there, so the gradient goes to that one
+    element (PyTorch's rule for ``max(dim)``)."""
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be an int, got {dim!r}")
+    (axis,) = normalize_axis(int(dim), x.ndim, op) or (0,)
+    if x.ndim and x.shape[axis] == 0:
+        raise ValueError(f"{op}: cannot reduce an empty dimension {dim} of shape {x.shape}")
+    if x.ndim == 0:
+        return ValuesIndices(x, _wrap(np.zeros((), dtype=np.int64)))
+    idx = np.expand_dims(pick(x.data, axis=axis), axis)
+    index = tuple(
+        idx if a == axis else np.arange(n).reshape((n,) + (1,) * (x.ndim - a - 1))
+        for a, n in enumerate(x.shape)
+    )
+    values = x[index]  # a getitem: its gradient goes back to the picked positions only
+    if not keepdim:
+        values, idx = values.squeeze(axis), idx.squeeze(axis)
+    return ValuesIndices(values, _wrap(idx.astype(np.int64)))
+
+
+def max(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:
+    """PyTorch's ``max``: with no dimension, the largest element (a Tensor; ties split the
+    gradient); with ``dim``, a ``(values, indices)`` named tuple. For the maximum over several
+    axes as one Tensor, use :func:`amax`."""
+    x, dim = _t(x), dim_arg(axis, dim, "max")
+    if dim is None:
+        return _extreme(x, None, keepdim, "max", np.max, MAX)
+    return _along(x, dim, keepdim, "max", np.argmax)
+
+
+def min(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:
+    """PyTorch's ``min``: the smallest element, or ``(values, indices)`` along ``dim``."""
+    x, dim = _t(x), dim_arg(axis, dim, "min")
+    if dim is None:
+        return _extreme(x, None, keepdim, "min", np.min, MIN)
+    return _along(x, dim, keepdim, "min", np.argmin)
+
+
+# --- logsumexp ---------------------------------------------------------------------------------
+
+
+def logsumexp(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
+) -> Tensor:
+    """``ln sum e^x`` over ``axis``/``dim``, shifted by the maximum so it never overflows."""
     x = _t(x)
-    axes = normalize_axis(axis, x.ndim, "logsumexp")
-    m = np.max(x.data, axis=axes, keepdims=True)
+    axes = normalize_axis(dim_arg(axis, dim, "logsumexp"), x.ndim, "logsumexp")
+    keep = keepdims or keepdim
+    d = x.data if x.data.dtype.kind == "f" else x.data.astype(DEFAULT_FLOAT)
+    if d.size == 0 and axes:
+        raise ValueError(f"logsumexp: cannot reduce an empty tensor of shape {x.shape}")
+    m = np.max(d, axis=axes, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)  # all -inf rows stay -inf, not NaN
-    out = np.log(np.sum(np.exp(x.data - m), axis=axes, keepdims=True)) + m  # ln sum e^x, shifted
-    if not keepdims:
+    out = np.log(np.sum(np.exp(d - m), axis=axes, keepdims=True)) + m  # ln sum e^x, shifted
+    if not keep:
         out = np.squeeze(out, axis=axes)
     out = np.asarray(out)
-    return record(LOGSUMEXP, out, (x,), out, (axes, keepdims))
+    return record(LOGSUMEXP, out, (x,), out, (axes, keep))
 
 
-@gate("logsumexp", "soft max: the input receives g * softmax(x) = g * e^(x - out)")
-def LOGSUMEXP(node: Tensor, g: Tensor) -> tuple:
+@gate(
+    "logsumexp",
+    "soft max: the input receives g * softmax(x) = g * e^(x - out)",
+    saves_output=True,
+)
+def LOGSUMEXP(node: Node, g: Tensor) -> tuple:
     from .elementwise import exp
 
-    out = _expand_back(node, node)  # node is the output itself
+    out = _expand_back(_from_node(node.saved, node), node)  # the output, still differentiable
     return (_expand_back(g, node) * exp(node.inputs[0] - out),)
 
 
-def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
-    """Index of the largest element (first on ties); not differentiable."""
-    x = _t(x)
-    if axis is not None:
-        (axis,) = normalize_axis(axis, x.ndim, "argmax")
-    return Tensor(np.asarray(np.argmax(x.data, axis=axis, keepdims=keepdims)))
+# --- indices (not differentiable) --------------------------------------------------------------
 
 
-def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
+def argmax(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
+) -> Tensor:
+    """Index of the largest element (first on ties; a NaN counts as largest); not
+    differentiable. With no dimension, the index into the flattened tensor."""
+    return _arg(x, dim_arg(axis, dim, "argmax"), keepdims or keepdim, "argmax", np.argmax)
+
+
+def argmin(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
+) -> Tensor:
     """Index of the smallest element (first on ties); not differentiable."""
+    return _arg(x, dim_arg(axis, dim, "argmin"), keepdims or keepdim, "argmin", np.argmin)
+
+
+def _arg(x: Any, axis: Any, keepdims: bool, op: str, kernel: Any) -> Tensor:
     x = _t(x)
+    if x.data.size == 0:
+        raise ValueError(f"{op}: cannot pick from an empty tensor of shape {x.shape}")
     if axis is not None:
-        (axis,) = normalize_axis(axis, x.ndim, "argmin")
-    return Tensor(np.asarray(np.argmin(x.data, axis=axis, keepdims=keepdims)))
+        (axis,) = normalize_axis(axis, x.ndim, op) or (None,)
+    out = np.asarray(kernel(x.data, axis=axis, keepdims=keepdims)).astype(np.int64, copy=False)
+    return _wrap(out)

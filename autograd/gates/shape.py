@@ -9,9 +9,19 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import _reduce_array_to_shape, _reduce_to_shape, gate
-from ..tensor import Tensor
-from ._common import _t, broadcast_view, normalize_axis, record
+from ..graph import Node, gate, modes
+from ..tensor import Tensor, _recorded, _wrap
+from ._common import (
+    _t,
+    as_view,
+    broadcast_view,
+    dim_arg,
+    normalize_axis,
+    pair,
+    record,
+    reduce_array_to_shape,
+)
+from .reduce import reduce_to_shape
 
 
 def _shape_arg(shape: Any) -> tuple[int, ...]:
@@ -32,18 +42,31 @@ def reshape(x: Any, shape: Any) -> Tensor:
         out = x.data.reshape(shape)  # same values, new shape
     except ValueError:
         raise ValueError(
-            f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) into {shape}"
+            f"reshape: cannot reshape a tensor of shape {x.shape} ({x.data.size} elements) "
+            f"into {shape}"
         ) from None
-    return record(RESHAPE, out, (x,), None, shape)
+    return _view_result(RESHAPE, out, x, shape)
 
 
-@gate("reshape", "passes: the gradient is reshaped back to the input's shape")
-def RESHAPE(node: Tensor, g: Tensor) -> tuple:
+def _view_result(g: Any, out: np.ndarray, x: Tensor, attrs: Any) -> Tensor:
+    """A shape gate's output: recorded when needed, and marked as a view of ``x`` when NumPy made
+    it one (one version counter; an in-place change through it reaches ``x``)."""
+    if x.requires_grad and modes().enabled:
+        t = _recorded(g, out, (x,), None, attrs)
+    else:
+        t = _wrap(out)
+    if out.base is not None:
+        as_view(t, x)
+    return t
+
+
+@gate("reshape", "passes: the gradient is reshaped back to the input's shape", reads=())
+def RESHAPE(node: Node, g: Tensor) -> tuple:
     return (reshape(g, node.inputs[0].shape),)
 
 
 @RESHAPE.on_arrays
-def _reshape_arrays(node: Tensor, g: np.ndarray) -> tuple:
+def _reshape_arrays(node: Node, g: np.ndarray) -> tuple:
     return (g.reshape(node.inputs[0].data.shape),)
 
 
@@ -61,16 +84,16 @@ def permute(x: Any, axes: Sequence[int] | None = None) -> Tensor:
         if axes == tuple(range(nd)):
             return x
     out = x.data.transpose(axes)  # z[..., i, ...] = x[... permuted ...]
-    return record(PERMUTE, out, (x,), None, axes)
+    return _view_result(PERMUTE, out, x, axes)
 
 
-@gate("permute", "passes: the gradient is permuted back by the inverse permutation")
-def PERMUTE(node: Tensor, g: Tensor) -> tuple:
+@gate("permute", "passes: the gradient is permuted back by the inverse permutation", reads=())
+def PERMUTE(node: Node, g: Tensor) -> tuple:
     return (permute(g, _inverse(node.attrs)),)
 
 
 @PERMUTE.on_arrays
-def _permute_arrays(node: Tensor, g: np.ndarray) -> tuple:
+def _permute_arrays(node: Node, g: np.ndarray) -> tuple:
     return (g.transpose(_inverse(node.attrs)),)
 
 
@@ -98,8 +121,9 @@ def swapaxes(x: Any, a: int, b: int) -> Tensor:
     return permute(x, axes)
 
 
-def squeeze(x: Any, axis: Any = None) -> Tensor:
+def squeeze(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
     x = _t(x)
+    axis = dim_arg(axis, dim, "squeeze")
     if axis is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
     axes = normalize_axis(axis, x.ndim, "squeeze")
@@ -109,8 +133,11 @@ def squeeze(x: Any, axis: Any = None) -> Tensor:
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
 
 
-def unsqueeze(x: Any, axis: int) -> Tensor:
+def unsqueeze(x: Any, axis: int | None = None, *, dim: int | None = None) -> Tensor:
     x = _t(x)
+    axis = dim_arg(axis, dim, "unsqueeze")
+    if axis is None:
+        raise TypeError("unsqueeze: missing the dimension (dim=)")
     if not -x.ndim - 1 <= axis <= x.ndim:
         raise ValueError(f"unsqueeze: axis {axis} is out of range for shape {x.shape}")
     axis = axis % (x.ndim + 1)
@@ -137,17 +164,21 @@ def broadcast_to(x: Any, shape: Any) -> Tensor:
         out = broadcast_view(x.data, shape)  # a read-only view: values repeated, not copied
     except ValueError:
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
-    return record(BROADCAST, out, (x,), None, shape)
+    return _view_result(BROADCAST, out, x, shape)
 
 
-@gate("broadcast_to", "sums: each input element receives the sum of the gradients of its copies")
-def BROADCAST(node: Tensor, g: Tensor) -> tuple:
-    return (_reduce_to_shape(g, node.inputs[0].shape),)
+@gate(
+    "broadcast_to",
+    "sums: each input element receives the sum of the gradients of its copies",
+    reads=(),
+)
+def BROADCAST(node: Node, g: Tensor) -> tuple:
+    return (reduce_to_shape(g, node.inputs[0].shape),)
 
 
 @BROADCAST.on_arrays
-def _broadcast_arrays(node: Tensor, g: np.ndarray) -> tuple:
-    return (_reduce_array_to_shape(g, node.inputs[0].data.shape),)
+def _broadcast_arrays(node: Node, g: np.ndarray) -> tuple:
+    return (reduce_array_to_shape(g, node.inputs[0].data.shape),)
 
 
 def expand(x: Any, shape: Any) -> Tensor:
@@ -162,10 +193,10 @@ def expand(x: Any, shape: Any) -> Tensor:
 # --- indexing ----------------------------------------------------------------------------------
 
 
-def _index_arg(index: Any) -> Any:
+def index_arg(index: Any) -> Any:
     """Tensors and lists inside an index become arrays; everything else passes through."""
     if isinstance(index, tuple):
-        return tuple(_index_arg(i) for i in index)
+        return tuple(index_arg(i) for i in index)
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, list):
@@ -179,25 +210,37 @@ def _is_basic(index: Any) -> bool:
 
 
 def getitem(x: Any, index: Any) -> Tensor:
+    """``x[index]``: NumPy's indexing (ints, slices, None, Ellipsis, integer and boolean arrays).
+    Basic indexing gives a view (in-place changes through it reach ``x``), as in PyTorch."""
     x = _t(x)
-    index = _index_arg(index)
+    index = index_arg(index)
+    basic = _is_basic(index)
+    if basic and Ellipsis not in (index if isinstance(index, tuple) else (index,)):
+        # NumPy gives a scalar copy for an all-int index; with a trailing Ellipsis, a 0-d view
+        index = (*index, Ellipsis) if isinstance(index, tuple) else (index, Ellipsis)
     try:
         out = x.data[index]  # z = x[index]
     except IndexError as err:
         raise IndexError(f"getitem: {err} (indexing a tensor of shape {x.shape})") from None
-    if not isinstance(out, np.ndarray):
+    if type(out) is not np.ndarray:
         out = np.asarray(out)
+    if basic:
+        return _view_result(GETITEM, out, x, index)
     return record(GETITEM, out, (x,), None, index)
 
 
-@gate("getitem", "scatters: the gradient goes back to the selected positions; repeats accumulate")
-def GETITEM(node: Tensor, g: Tensor) -> tuple:
+@gate(
+    "getitem",
+    "scatters: the gradient goes back to the selected positions; repeats accumulate",
+    reads=(),
+)
+def GETITEM(node: Node, g: Tensor) -> tuple:
     x = node.inputs[0]
     return (scatter_add(g, node.attrs, x.shape),)
 
 
 @GETITEM.on_arrays
-def _getitem_arrays(node: Tensor, g: np.ndarray) -> tuple:
+def _getitem_arrays(node: Node, g: np.ndarray) -> tuple:
     return (_scattered(g, node.attrs, node.inputs[0].data.shape),)
 
 
@@ -218,20 +261,77 @@ def scatter_add(g: Any, index: Any, shape: tuple[int, ...]) -> Tensor:
     return record(SCATTER_ADD, out, (g,), None, index)
 
 
-@gate("scatter_add", "gathers: the input receives the gradient at the positions it was added to")
-def SCATTER_ADD(node: Tensor, g: Tensor) -> tuple:
+@gate(
+    "scatter_add",
+    "gathers: the input receives the gradient at the positions it was added to",
+    reads=(),
+)
+def SCATTER_ADD(node: Node, g: Tensor) -> tuple:
     return (getitem(g, node.attrs),)
 
 
 @SCATTER_ADD.on_arrays
-def _scatter_add_arrays(node: Tensor, g: np.ndarray) -> tuple:
+def _scatter_add_arrays(node: Node, g: np.ndarray) -> tuple:
     return (g[node.attrs],)
+
+
+def index_put(x: Any, value: Any, index: Any) -> Tensor:
+    """``x`` with ``value`` written at ``index`` (broadcast to the selection, cast to x's dtype):
+    ``x[index] = value`` out of place, the gate behind every recorded in-place change."""
+    x, value = pair(x, value)
+    index = index_arg(index)
+    out = x.data.copy()
+    try:
+        out[index] = value.data  # z = x; z[index] = value
+    except (IndexError, ValueError) as err:
+        raise type(err)(
+            f"index_put: {err} (target shape {x.shape}, value shape {value.shape})"
+        ) from None
+    if value.requires_grad and not _is_basic(index):
+        picked = np.arange(x.data.size).reshape(x.shape)[index]
+        if np.unique(picked).size != picked.size:
+            raise ValueError(
+                f"index_put: the index selects some position of a tensor of shape {x.shape} "
+                "more than once; which write wins is undefined, so its gradient would be too"
+            )
+    return record(INDEX_PUT, out, (x, value), None, index)
+
+
+@gate(
+    "index_put",
+    "x receives g with the written positions zeroed; the value receives g at those positions",
+    reads=(),
+)
+def INDEX_PUT(node: Node, g: Tensor) -> tuple:
+    x, value = node.inputs
+    gx = g * Tensor(_unwritten(x.shape, node.attrs)) if x.requires_grad else None
+    gv = getitem(g, node.attrs) if value.requires_grad else None
+    return gx, gv
+
+
+@INDEX_PUT.on_arrays
+def _index_put_arrays(node: Node, g: np.ndarray) -> tuple:
+    x, value = node.inputs
+    gx = g * _unwritten(x.data.shape, node.attrs) if x.requires_grad else None
+    gv = g[node.attrs] if value.requires_grad else None
+    return gx, gv
+
+
+def _unwritten(shape: tuple[int, ...], index: Any) -> np.ndarray:
+    keep = np.ones(shape, dtype=bool)
+    keep[index] = False
+    return keep
 
 
 # --- joining and splitting ---------------------------------------------------------------------
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+def concatenate(
+    tensors: Sequence[Any], axis: int | None = None, *, dim: int | None = None
+) -> Tensor:
+    """Join tensors along an existing dimension (``axis``/``dim``, default 0)."""
+    axis = dim_arg(axis, dim, "concatenate")
+    axis = 0 if axis is None else axis
     ts = tuple(_t(t) for t in tensors)
     if not ts:
         raise ValueError("concatenate: needs at least one tensor")
@@ -250,8 +350,8 @@ def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 cat = concatenate
 
 
-@gate("concatenate", "splits: each input receives its own slice of the gradient")
-def CONCATENATE(node: Tensor, g: Tensor) -> tuple:
+@gate("concatenate", "splits: each input receives its own slice of the gradient", reads=())
+def CONCATENATE(node: Node, g: Tensor) -> tuple:
     axis = node.attrs
     grads, start = [], 0
     for t in node.inputs:
@@ -261,7 +361,10 @@ def CONCATENATE(node: Tensor, g: Tensor) -> tuple:
     return tuple(grads)
 
 
-def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
+def stack(tensors: Sequence[Any], axis: int | None = None, *, dim: int | None = None) -> Tensor:
+    """Join same-shaped tensors along a new dimension (``axis``/``dim``, default 0)."""
+    axis = dim_arg(axis, dim, "stack")
+    axis = 0 if axis is None else axis
     ts = tuple(_t(t) for t in tensors)
     if not ts:
         raise ValueError("stack: needs at least one tensor")
@@ -275,18 +378,25 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
     return record(STACK, out, ts, None, axis)
 
 
-@gate("stack", "unstacks: each input receives its own slice of the gradient")
-def STACK(node: Tensor, g: Tensor) -> tuple:
+@gate("stack", "unstacks: each input receives its own slice of the gradient", reads=())
+def STACK(node: Node, g: Tensor) -> tuple:
     axis = node.attrs
     lead = (slice(None),) * axis
     return tuple(g[lead + (i,)] if t.requires_grad else None for i, t in enumerate(node.inputs))
 
 
-def split(x: Any, split_size_or_sections: int | Sequence[int], axis: int = 0) -> list[Tensor]:
+def split(
+    x: Any,
+    split_size_or_sections: int | Sequence[int],
+    axis: int | None = None,
+    *,
+    dim: int | None = None,
+) -> list[Tensor]:
     """PyTorch's ``split``: an int is the size of each chunk (the last may be smaller); a list
     gives each chunk's size. Each chunk is a ``getitem`` of ``x``."""
     x = _t(x)
-    (axis,) = normalize_axis(axis, x.ndim, "split")
+    axis = dim_arg(axis, dim, "split")
+    (axis,) = normalize_axis(0 if axis is None else axis, x.ndim, "split")
     n = x.shape[axis]
     if isinstance(split_size_or_sections, (int, np.integer)):
         if split_size_or_sections <= 0:
@@ -306,9 +416,14 @@ def split(x: Any, split_size_or_sections: int | Sequence[int], axis: int = 0) ->
     return chunks
 
 
-def chunk(x: Any, chunks: int, axis: int = 0) -> list[Tensor]:
+def chunk(x: Any, chunks: int, axis: int | None = None, *, dim: int | None = None) -> list[Tensor]:
+    """Split into ``chunks`` pieces of equal size (the last may be smaller), PyTorch's rule."""
     x = _t(x)
-    return split(x, -(-x.shape[axis] // chunks), axis)
+    axis = dim_arg(axis, dim, "chunk")
+    axis = 0 if axis is None else axis
+    if chunks <= 0:
+        raise ValueError(f"chunk: the number of chunks must be positive, got {chunks}")
+    return split(x, max(1, -(-x.shape[axis] // chunks)), axis)
 
 
 def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
@@ -327,21 +442,21 @@ def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
     return record(PAD, out, (x,), None, tuple(map(tuple, widths)))
 
 
-@gate("pad", "crops: the input receives the gradient with the padding cut away")
-def PAD(node: Tensor, g: Tensor) -> tuple:
+@gate("pad", "crops: the input receives the gradient with the padding cut away", reads=())
+def PAD(node: Node, g: Tensor) -> tuple:
     index = tuple(slice(b, n - a) for (b, a), n in zip(node.attrs, g.shape))
     return (g[index],)
 
 
-def flip(x: Any, axis: Any = None) -> Tensor:
+def flip(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
     x = _t(x)
-    axes = normalize_axis(axis, x.ndim, "flip")
-    out = np.flip(x.data, axis=axes)  # z = x reversed along axes
-    return record(FLIP, out, (x,), None, axes)
+    axes = normalize_axis(dim_arg(axis, dim, "flip"), x.ndim, "flip")
+    out = np.flip(x.data, axis=axes)  # z = x reversed along axes (a view, negative strides)
+    return _view_result(FLIP, out, x, axes)
 
 
-@gate("flip", "reverses: the input receives the gradient flipped back")
-def FLIP(node: Tensor, g: Tensor) -> tuple:
+@gate("flip", "reverses: the input receives the gradient flipped back", reads=())
+def FLIP(node: Node, g: Tensor) -> tuple:
     return (flip(g, node.attrs),)
 
 

@@ -173,6 +173,32 @@ def _clip_inputs(draw: st.DrawFn) -> tuple:
 
 register("clip", ag.clip, _clip_inputs())
 
+
+@st.composite
+def _clip_tensor_inputs(draw: st.DrawFn) -> tuple:
+    """Tensor bounds on the grid k/8 (values on (k + 1/2)/32: no ties); either may be absent,
+    and when both are given they may cross (then the upper one binds, as in PyTorch)."""
+    shps = draw(broadcastable_shapes(3))
+    x = draw(tensors(shps[0], domain="kinkfree"))
+    bound = draw(hnp.arrays(np.float64, shps[1], elements=_BOUND))
+    mode = draw(st.sampled_from(["min", "max", "both"]))
+    if mode != "both":
+        return (x, bound), {"mode": mode}
+    # a second bound never equal to the first (equal bounds are a kink of the lower one)
+    step = draw(
+        hnp.arrays(np.float64, shps[2], elements=st.sampled_from([-0.5, -0.125, 0.25, 1.0]))
+    )
+    return (x, bound, bound + step), {"mode": mode}
+
+
+def _clip_tensors(x: Any, *bounds: Any, mode: str) -> Any:
+    lo = bounds[0] if mode != "max" else None
+    hi = bounds[-1] if mode != "min" else None
+    return ag.clip(x, lo, hi)
+
+
+register("clip_tensors", _clip_tensors, _clip_tensor_inputs())
+
 # maximum/minimum: the operands sit on interleaved grids, so no pair ever ties
 _A, _B = kink_free(offset=0.5), kink_free(offset=0.25)
 register("maximum", ag.maximum, _broadcast(_A, _B), name="maximum-broadcast")
@@ -231,8 +257,20 @@ def _reduce_inputs(
 
 register("sum", ag.sum, _reduce_inputs(), name="sum-axis")
 register("sum", lambda x: x.sum(), _one(), name="sum-all")
-register("max", ag.max, _reduce_inputs("kinkfree"), name="max-axis")
-register("min", ag.min, _reduce_inputs("kinkfree"), name="min-axis")
+register("max", ag.amax, _reduce_inputs("kinkfree"), name="max-axis")
+register("min", ag.amin, _reduce_inputs("kinkfree"), name="min-axis")
+register("max", lambda x: x.max(), _one("kinkfree"), name="max-all")
+
+
+@st.composite
+def _dim_inputs(draw: st.DrawFn) -> tuple:
+    x = draw(tensors(NONEMPTY, domain="kinkfree"))
+    return (x,), {"dim": draw(st.integers(-x.ndim, x.ndim - 1)), "keepdim": draw(st.booleans())}
+
+
+# max/min along a dimension gather the values at the returned indices: a getitem
+register("getitem", lambda x, **kw: ag.max(x, **kw).values, _dim_inputs(), name="max-dim")
+register("getitem", lambda x, **kw: x.min(**kw).values, _dim_inputs(), name="min-dim")
 register("logsumexp", ag.logsumexp, _reduce_inputs(), name="logsumexp-axis")
 register("sum", ag.mean, _reduce_inputs(), name="mean-axis")
 
@@ -433,6 +471,76 @@ def _scatter_inputs(draw: st.DrawFn) -> tuple:
 
 
 register("scatter_add", ag.scatter_add, _scatter_inputs())
+
+
+@st.composite
+def _index_put_inputs(draw: st.DrawFn) -> tuple:
+    """A target, an index without repeated positions, and a value broadcasting to the selection."""
+    shape = draw(shapes(min_dims=1, max_dims=3, max_side=4))
+    index = draw(_basic_index(shape) | hnp.arrays(np.bool_, shape[:1]))
+    picked = np.empty(shape)[index].shape
+    value_shape = draw(st.sampled_from([picked, picked[1:], ()]))
+    return (draw(tensors(shape)), draw(tensors(value_shape))), {"index": index}
+
+
+register("index_put", ag.index_put, _index_put_inputs())
+register(
+    "index_put",
+    lambda x, v, index: _set(x * 1.0, index, v * 2.0),
+    _index_put_inputs(),
+    name="setitem-recorded",
+)
+
+
+def _set(buf: Any, index: Any, value: Any) -> Any:
+    buf[index] = value
+    return buf
+
+
+# --- in-place methods: each records the out-of-place gate it names ----------------------------
+
+
+def _in_place(method: str, *args: Any) -> Any:
+    def fn(x: Any, *more: Any) -> Any:
+        h = x * 1.0  # a non-leaf: changing it in place is recorded
+        getattr(h, method)(*more, *args)
+        return h
+
+    return fn
+
+
+@st.composite
+def _into(draw: st.DrawFn, first: st.SearchStrategy, second: st.SearchStrategy) -> tuple:
+    """A target and an operand whose shape broadcasts to the target's (never beyond it)."""
+    shape = draw(SMALL)
+    kept = draw(st.integers(0, len(shape)))  # trailing dimensions the operand has
+    other = tuple(n if draw(st.booleans()) else 1 for n in shape[len(shape) - kept :])
+    return (draw(tensors(shape, elements=first)), draw(tensors(other, elements=second))), {}
+
+
+for _method, _gate, _operands in [
+    ("add_", "add", _into(R, R)),
+    ("sub_", "sub", _into(R, R)),
+    ("mul_", "mul", _into(R, R)),
+    ("div_", "div", _into(R, NZ)),
+    ("pow_", "pow", _into(positives(0.5, 2.0), bounded(2.0))),
+    ("copy_", "index_put", _into(R, R)),
+]:
+    register(_gate, _in_place(_method), _operands, name=f"{_method}-in-place")
+for _method, _gate, _domain in [
+    ("neg_", "neg", "real"),
+    ("exp_", "exp", "bounded"),
+    ("log_", "log", "positive"),
+    ("sqrt_", "sqrt", "positive"),
+    ("abs_", "abs", "nonzero"),
+    ("tanh_", "tanh", "real"),
+    ("sigmoid_", "sigmoid", "real"),
+    ("relu_", "relu", "kinkfree"),
+    ("zero_", "index_put", "real"),
+]:
+    register(_gate, _in_place(_method), _one(_domain), name=f"{_method}-in-place")
+register("clip", _in_place("clamp_", -0.75, 0.625), _one("kinkfree"), name="clamp_-in-place")
+register("index_put", _in_place("fill_", 2.5), _one(), name="fill_-in-place")
 
 # --- shape: joining, padding, flipping ---------------------------------------------------------
 

@@ -25,9 +25,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
+from ..graph import Node
 from ..tensor import Tensor
 from . import _format as fmt
-from ._walk import Walk
+from ._walk import Walk, box
 
 RANKDIRS = ("TB", "LR", "BT", "RL")
 GATE_FILL = "#f0f0f0"
@@ -117,7 +120,7 @@ class _Builder:
         self.names = names
         self.opts = opts
         self.vertical = opts.rankdir in ("TB", "BT")
-        self.outputs = {t: i for i, t in reversed(list(enumerate(w.outputs)))}
+        self.outputs = {w.key(t): i for i, t in reversed(list(enumerate(w.outputs)))}
         self.ids: dict[object, str] = {}  # ("t", tensor) / ("gate", node) / ("box", k) -> id
         self.cluster_items: dict[str | None, list[str]] = {None: []}
         self.edges: list[str] = []
@@ -135,22 +138,30 @@ class _Builder:
 
     # --- node statements ---
 
-    def tensor_node(self, t: Tensor, cluster: str | None) -> None:
-        ident = self.new_id(("t", t))
-        name = self.names.get(t)
+    def name_of(self, key: Any) -> str | None:
+        """A box's name: the name given for its tensor (a gate's output tensor, or the leaf)."""
+        t = self.w.out.get(key) if type(key) is Node else key
+        return self.names.get(t) if isinstance(t, Tensor) else None
+
+    def tensor_node(self, key: Any, cluster: str | None) -> None:
+        ident = self.new_id(("t", key))
+        info = box(self.w, key)
+        name = self.name_of(key)
         fields = []
-        out_index = self.outputs.get(t)
+        out_index = self.outputs.get(key)
         if out_index is not None:
             title = "output" if len(self.w.outputs) == 1 else f"output {out_index}"
             fields.append(f"{name} ({title})" if name else title)
         elif name:
             fields.append(name)
-        elif t._node is None:
-            fields.append("leaf" if t.requires_grad else "constant")
-        fields.append(fmt.shape_dtype(t.data))
+        elif info.leaf:
+            fields.append("leaf" if info.requires_grad else "constant")
+        fields.append(f"{tuple(info.shape)} {getattr(info.dtype, 'name', info.dtype)}")
         if self.opts.show_values:
-            fields.append("value " + fmt.summary(t.data))
-        grad = t.grad.data if t.grad is not None else None
+            fields.append(
+                "value " + fmt.summary(info.data) if info.data is not None else "value released"
+            )
+        grad = info.grad
         gnorm = fmt.norm(grad) if grad is not None else 0.0
         if self.opts.show_grads and grad is not None:
             fields.append("grad " + fmt.grad_summary(grad, gnorm))
@@ -162,7 +173,7 @@ class _Builder:
             self.classes_seen.add(cls)
             fill = fmt.GRAD_CLASSES[cls][0]
             attrs.append(f"tooltip={fmt.quoted('gradient: ' + cls)}")
-        if t._node is None and not t.requires_grad:
+        if info.leaf and not info.requires_grad:
             style.append("dashed")
         if out_index is not None:
             attrs.append("penwidth=2")
@@ -170,7 +181,7 @@ class _Builder:
         attrs.append(f'fillcolor="{fill}"')
         self.put(cluster, f"{ident} [{', '.join(attrs)}]")
 
-    def gate_node(self, node: Tensor) -> str:
+    def gate_node(self, node: Node) -> str:
         ident = self.new_id(("gate", node))
         tip = f"{node.gate.name}: {node.gate.rule}"
         if node.attrs is not None:
@@ -186,7 +197,7 @@ class _Builder:
         return ident
 
     def box_node(
-        self, key: str, nodes: list[Tensor], absorbed: list[Tensor], cluster: str | None
+        self, key: str, nodes: list[Node], absorbed: list[Any], cluster: str | None
     ) -> str:
         ident = self.new_id(("box", key))
         kinds = Counter(n.gate.name for n in nodes)
@@ -194,15 +205,16 @@ class _Builder:
         fields = [key, f"{len(nodes)} gate{'s' if len(nodes) != 1 else ''}: {gates}"]
         worst = None
         for i, t in enumerate(absorbed):
-            gnorm = fmt.norm(t.grad.data) if t.grad is not None else None
+            info = box(self.w, t)
+            gnorm = fmt.norm(info.grad) if info.grad is not None else None
             if i < BOX_LEAVES_LISTED:
-                name = self.names.get(t) or ("leaf" if t.requires_grad else "constant")
-                line = f"{name} {t.shape}"
+                name = self.name_of(t) or ("leaf" if info.requires_grad else "constant")
+                line = f"{name} {tuple(info.shape)}"
                 if self.opts.show_grads and gnorm is not None:
                     line += f" grad norm {gnorm:.4g}"
                 fields.append(line)
             if self.opts.color_by == "grad_norm" and gnorm is not None:
-                cls = fmt.grad_class(t.grad.data, *self.opts.grad_thresholds, gnorm)  # type: ignore[union-attr]
+                cls = fmt.grad_class(info.grad, *self.opts.grad_thresholds, gnorm)  # type: ignore[arg-type]
                 self.classes_seen.add(cls)
                 if worst is None or _SEVERITY[cls] > _SEVERITY[worst]:
                     worst = cls
@@ -232,26 +244,29 @@ _SEVERITY = {"healthy": 0, "vanishing": 1, "exploding": 2, "nonfinite": 3}
 
 def build(w: Walk, names: Mapping[Tensor, str], opts: Options) -> tuple[str, Stats]:
     """The DOT text for walk ``w`` and what it shows."""
+    for t in names:  # a named intermediate the user still holds shows its value and gradient
+        if t.grad_fn is not None:
+            w.out.setdefault(t.grad_fn, t)
     b = _Builder(w, names, opts)
 
     # Which gates fold into which box, and which leaves only a box uses.
-    key_of: dict[Tensor, str | None] = {}  # only boxed gates are in it
-    box_nodes: dict[str, list[Tensor]] = {}
+    key_of: dict[Any, str | None] = {}  # only boxed gates are in it
+    box_nodes: dict[str, list[Node]] = {}
     if opts.collapse is not None and opts.collapse is not False:
         for node in w.gates:
             k = collapse_key(node.scope, opts.collapse)
             if k is not None:
                 key_of[node] = k
                 box_nodes.setdefault(k, []).append(node)
-    absorbed: dict[str, list[Tensor]] = {}
-    absorbed_leaves: set[Tensor] = set()
+    absorbed: dict[str, list[Any]] = {}
+    absorbed_leaves: set[Any] = set()
     if box_nodes:
         for item in w.order:
             # parameters (leaves that require grad) and scalar literals (eps, scales) go inside
             # the box that alone uses them; data inputs stay outside
             if (
-                item.gate is None  # a leaf
-                and (item.requires_grad or item.data.size <= 1)
+                type(item) is not Node  # a leaf
+                and (item.requires_grad or int(np.prod(box(w, item).shape)) <= 1)
                 and item not in b.outputs
             ):
                 users = {key_of.get(n) for n in w.consumers.get(item, ())}
@@ -259,7 +274,7 @@ def build(w: Walk, names: Mapping[Tensor, str], opts: Options) -> tuple[str, Sta
                     absorbed.setdefault(users.pop(), []).append(item)  # type: ignore[arg-type]
                     absorbed_leaves.add(item)
 
-    def passes_on(node: Tensor) -> bool:
+    def passes_on(node: Node) -> bool:
         """Whether a boxed gate's output leaves its box (used outside, or a graph output)."""
         k = key_of[node]
         return node in b.outputs or any(key_of.get(c) != k for c in w.consumers.get(node, ()))
@@ -267,7 +282,7 @@ def build(w: Walk, names: Mapping[Tensor, str], opts: Options) -> tuple[str, Sta
     # Units in walk order, cut at max_nodes.
     units: list[tuple[str, Any, int]] = []  # (kind, payload, DOT nodes it costs)
     for item in w.order:
-        if item.gate is not None:  # a gate (a recorded tensor is its own node)
+        if type(item) is Node:  # a gate
             k = key_of.get(item) if key_of else None
             if k is None:
                 units.append(("gate", item, 2))
@@ -303,8 +318,8 @@ def build(w: Walk, names: Mapping[Tensor, str], opts: Options) -> tuple[str, Sta
         for i in range(1, len(parts)):
             by_suffix.setdefault(".".join(parts[i:]), []).append(s)
 
-    def leaf_cluster(t: Tensor) -> str | None:
-        name = names.get(t)
+    def leaf_cluster(t: Any) -> str | None:
+        name = b.name_of(t)
         module = _parent(name) if name else None
         if module is None:
             return None
@@ -317,7 +332,7 @@ def build(w: Walk, names: Mapping[Tensor, str], opts: Options) -> tuple[str, Sta
     for kind, payload, _ in drawn:
         if kind == "gate":
             b.gate_node(payload)
-            b.tensor_node(payload, payload.scope or None)  # (a gate is its own output)
+            b.tensor_node(payload, payload.scope or None)  # the gate's output
         elif kind == "box":
             k, boundary = payload
             cluster = k if k in scopes else _parent(k)  # inside its own cluster if one exists
@@ -334,10 +349,10 @@ def build(w: Walk, names: Mapping[Tensor, str], opts: Options) -> tuple[str, Sta
             node = payload
             ident = b.ids[("gate", node)]
             many = len(node.inputs) > 1
-            for slot, t in enumerate(node.inputs):
+            for slot, t in enumerate(w.sources[node]):
                 src = b.ids.get(("t", t))
                 if src is None:
-                    if t._node is None and not t.requires_grad and not opts.show_constants:
+                    if type(t) is not Node and not t.requires_grad and not opts.show_constants:
                         continue
                     src = omitted_id
                 b.edge(src, ident, slot if many else None, "dashed" if src == omitted_id else None)
@@ -347,12 +362,12 @@ def build(w: Walk, names: Mapping[Tensor, str], opts: Options) -> tuple[str, Sta
             ident = b.ids[("box", k)]
             sources: dict[str, None] = {}  # ordered set: one edge per source
             for node in box_nodes[k]:
-                for t in node.inputs:
+                for t in w.sources[node]:
                     if key_of.get(t) == k or t in absorbed_leaves:
                         continue
                     src = b.ids.get(("t", t))
                     if src is None:
-                        if t._node is None and not t.requires_grad and not opts.show_constants:
+                        if type(t) is not Node and not t.requires_grad and not opts.show_constants:
                             continue
                         src = omitted_id
                     sources.setdefault(src)

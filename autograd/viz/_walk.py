@@ -1,5 +1,11 @@
 """Walk a backward graph breadth-first from its outputs (iteratively: graphs can be 100,000+ deep).
 
+What the drawing calls a *box* is one value of the graph: either the output of a gate (keyed by
+its node) or a leaf (keyed by the leaf tensor, or by the light record a released graph keeps of
+a constant). ``Box`` says what is known about it: before ``backward()`` the output tensors are
+still reachable through their consumers, so values show; after a backward pass that released
+the graph, a gate's output shows its shape and dtype, and its gradient if it was retained.
+
 The walk fixes the drawing order: gates and leaves are numbered in the order the walk first meets
 them, never by ``id()``, so the same computation always yields the same DOT text.
 """
@@ -9,7 +15,11 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
+
+from ..graph import Node, Released, producer
 from ..tensor import Tensor
 
 
@@ -17,46 +27,92 @@ from ..tensor import Tensor
 class Walk:
     """What is reachable from some outputs.
 
-    ``order`` lists every gate (a recorded Tensor: its own node, and its own output, which the
-    drawing shows as a second box) and every leaf ``Tensor`` in breadth-first discovery order
-    from the outputs; ``consumers`` maps a tensor (Tensors hash by identity, so every tensor is
-    its own key, compared by ``is``, never elementwise) to the gates that use it.
+    ``order`` lists every gate (a ``Node``; the drawing shows its output as a second box) and
+    every leaf (a ``Tensor``, or a ``Released`` record of a constant) in breadth-first discovery
+    order from the outputs. ``sources[node]`` gives, slot by slot, the box each input comes from
+    (the feeding node for a gate output, else the leaf). ``out[node]`` is the output tensor when
+    the walk met it. ``consumers`` maps a box key to the gates that use it.
     """
 
     outputs: list[Tensor]
-    order: list[Tensor] = field(default_factory=list)
-    consumers: dict[Tensor, list[Tensor]] = field(default_factory=dict)
+    order: list[Any] = field(default_factory=list)
+    sources: dict[Node, list[Any]] = field(default_factory=dict)
+    out: dict[Node, Tensor] = field(default_factory=dict)
+    consumers: dict[Any, list[Node]] = field(default_factory=dict)
 
     @property
-    def gates(self) -> list[Tensor]:
-        return [item for item in self.order if item.gate is not None]
+    def gates(self) -> list[Node]:
+        return [item for item in self.order if type(item) is Node]
+
+    def key(self, t: Tensor) -> Any:
+        """The box of an output tensor: its node, or itself for a leaf."""
+        return t.grad_fn if t.grad_fn is not None else t
+
+
+@dataclass
+class Box:
+    """What a box shows: the value (None once released), shape, dtype, gradient, kind."""
+
+    data: np.ndarray | None
+    shape: tuple[int, ...]
+    dtype: Any
+    grad: np.ndarray | None
+    requires_grad: bool
+    leaf: bool
+
+
+def box(w: Walk, key: Any) -> Box:
+    if type(key) is Node:
+        t = w.out.get(key)
+        if t is not None:
+            grad = t.grad.data if t.grad is not None else None
+            return Box(t.data, t.shape, t.dtype, grad, True, False)
+        retained = getattr(key, "retained", None)
+        grad = retained.data if retained is not None else None
+        shape, dtype = getattr(key, "shape", ()), getattr(key, "dtype", None)
+        return Box(getattr(key, "value", None), shape, dtype, grad, True, False)
+    if isinstance(key, Released):
+        return Box(None, key.shape, key.dtype, None, False, True)
+    grad = key.grad.data if key.grad is not None else None
+    return Box(key.data, key.shape, key.dtype, grad, key.requires_grad, True)
 
 
 def walk(outputs: Iterable[Tensor], consumers: bool = False) -> Walk:
     """Breadth-first walk from ``outputs`` over every gate and leaf that feeds them; with
-    ``consumers``, also record which gates use each tensor (collapsing needs it)."""
+    ``consumers``, also record which gates use each box (collapsing needs it)."""
     w = Walk(list(outputs))
-    seen: set[Tensor] = set()
-    queue: deque[Tensor] = deque()
-    order, users = w.order, w.consumers
+    seen: set[int] = set()
+    queue: deque[Node] = deque()
+    order, users, sources, out = w.order, w.consumers, w.sources, w.out
+
+    def meet(key: Any) -> None:
+        if id(key) in seen:
+            return
+        seen.add(id(key))
+        order.append(key)
+        if type(key) is Node:
+            queue.append(key)
 
     for t in w.outputs:
-        if t not in seen:
-            seen.add(t)
-            order.append(t)
-            if t.gate is not None:
-                queue.append(t)
+        k = w.key(t)
+        if type(k) is Node:
+            out.setdefault(k, t)
+        meet(k)
     while queue:  # the hot loop: a 100,000-gate graph passes here 100,000 times
         node = queue.popleft()
-        for t in node.inputs:
+        srcs = sources[node] = []
+        for x in node.inputs:
+            parent = producer(x, node.seq)
+            if parent is None:
+                k = x  # a leaf, a constant, or a released record of one
+            else:
+                k = parent
+                if type(x) is Tensor and x.grad_fn is parent:
+                    out.setdefault(parent, x)
+            srcs.append(k)
             if consumers:
-                users.setdefault(t, []).append(node)
-            if t in seen:
-                continue
-            seen.add(t)
-            order.append(t)
-            if t.gate is not None:  # a gate: walk on through its inputs
-                queue.append(t)
+                users.setdefault(k, []).append(node)
+            meet(k)
     return w
 
 
@@ -75,8 +131,9 @@ def retain_grads(*outputs: Tensor) -> int:
     """
     w = walk(outputs)
     changed = 0
-    for t in w.gates:
-        if not t.retains_grad:
+    for node in w.gates:
+        t = w.out.get(node)
+        if t is not None and not t.retains_grad:
             t.retain_grad()
             changed += 1
     return changed

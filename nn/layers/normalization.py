@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor
+from autograd import Tensor, no_grad
 
 from .. import functional as F
 from ..module import Module, Parameter
@@ -48,9 +48,10 @@ class _BatchNorm(Module):
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            with no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim not in self._ndims:
@@ -69,7 +70,8 @@ class _BatchNorm(Module):
         seen = int(self.num_batches_tracked.data)
         factor = 1.0 / (seen + 1) if self.momentum is None else self.momentum  # None: average
         out = F.batch_norm(x, self.running_mean, self.running_var, w, b, True, factor, eps)
-        self.num_batches_tracked.data[...] = seen + 1
+        with no_grad():
+            self.num_batches_tracked.add_(1)
         return out
 
     def extra_repr(self) -> str:

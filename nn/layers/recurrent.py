@@ -23,7 +23,6 @@ import numpy as np
 
 import autograd
 from autograd import Tensor, concatenate, matmul, permute, sigmoid, stack, tanh
-from autograd import graph as _graph
 
 from .. import functional as F
 from .. import init
@@ -35,7 +34,7 @@ _T2 = (1, 0)
 
 def _step_scopes(steps: int) -> list[autograd.scope]:
     """One scope per time step, named ``<module>.step<t>``, so a drawing can collapse each step."""
-    base = _graph._state.scope or "rnn"
+    base = autograd.current_scope() or "rnn"
     return [autograd.scope(f"{base}.step{t}") for t in range(steps)]
 
 

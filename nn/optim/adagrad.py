@@ -69,4 +69,4 @@ class Adagrad(Optimizer):
             std += eps
             np.divide(g, std, out=tmp)
             tmp *= -clr
-            w += tmp
+            p.add_(tmp)  # in place under no_grad: bumps p's version, as PyTorch's p.add_ does

@@ -80,7 +80,7 @@ class Adam(Optimizer):
             if decoupled:
                 g = self._effective_grad(w, g, 0.0, group["maximize"])
                 if wd != 0.0:
-                    w *= 1.0 - lr * wd  # decoupled decay
+                    p.mul_(1.0 - lr * wd)  # decoupled decay
             else:
                 g = self._effective_grad(w, g, wd, group["maximize"])
             if not st:
@@ -106,7 +106,7 @@ class Adam(Optimizer):
             denom += eps * c2
             np.divide(m, denom, out=tmp)
             tmp *= -lr * c2 / (1.0 - b1**t)
-            w += tmp
+            p.add_(tmp)  # in place under no_grad: bumps p's version, as PyTorch's p.add_ does
 
 
 class AdamW(Adam):

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd import Tensor, enable_grad
+from autograd import Tensor, enable_grad, no_grad
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
@@ -98,7 +98,8 @@ class Optimizer:
                 elif p.grad.requires_grad:  # a graph-carrying grad: don't write into the graph
                     p.grad = Tensor(np.zeros_like(p.grad.data))
                 else:
-                    p.grad.data[...] = 0
+                    with no_grad():
+                        p.grad.zero_()
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient. ``closure`` (optional) re-evaluates the
@@ -107,8 +108,9 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        for group in self.param_groups:
-            self._update_group(group)
+        with no_grad():  # updates change parameters in place (p.add_), counted, not recorded
+            for group in self.param_groups:
+                self._update_group(group)
         return loss
 
     def _update_group(self, group: dict[str, Any]) -> None:

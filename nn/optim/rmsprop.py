@@ -91,4 +91,4 @@ class RMSprop(Optimizer):
                 step = np.multiply(buf, -lr, out=tmp)
             else:
                 step *= -lr
-            w += step
+            p.add_(step)

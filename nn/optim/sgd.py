@@ -75,4 +75,4 @@ class SGD(Optimizer):
                     d = t
                 else:
                     d = buf
-            w += np.multiply(d, -lr, out=self._buffer(w, 1))  # p <- p - lr * d
+            p.add_(np.multiply(d, -lr, out=self._buffer(w, 1)))  # p <- p - lr * d

@@ -57,7 +57,7 @@ def test_out_of_range_indices():
 
 def test_axis_out_of_range():
     with pytest.raises(
-        ValueError, match="sum: axis 2 is out of range for a tensor with 2 dimensions"
+        ValueError, match="sum: dimension 2 is out of range for a tensor with 2 dimensions"
     ):
         ag.zeros(2, 3).sum(axis=2)
 

@@ -22,6 +22,7 @@ from hypothesis.extra import numpy as hnp
 
 import autograd as ag
 import autograd.testing  # noqa: F401  (registers every spec module)
+from autograd.backward import topological_order
 from autograd.gates._common import record
 from autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 from autograd.graph import GATES, Gate
@@ -43,15 +44,7 @@ def _outputs(out: Any) -> list[ag.Tensor]:
 
 
 def _gate_names(outs: list[ag.Tensor]) -> set[str]:
-    names, stack, seen = set(), [o._node for o in outs if o._node is not None], set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        names.add(node.gate.name)
-        stack.extend(t._node for t in node.inputs if t._node is not None)
-    return names
+    return {node.gate.name for node in topological_order([o for o in outs if o.requires_grad])}
 
 
 # --- every gate, first and second derivatives ---------------------------------------------------
@@ -82,7 +75,7 @@ def test_backward_grad_shapes_and_dtypes(spec: GateSpec, data: st.DataObject) ->
     outs = [o for o in _outputs(spec.fn(*xs, **kwargs)) if o.requires_grad]
     if not outs:
         return
-    total = sum((o * np.linspace(-1, 1, o.size).reshape(o.shape)).sum() for o in outs)
+    total = sum((o * np.linspace(-1, 1, o.numel()).reshape(o.shape)).sum() for o in outs)
     total.backward()
     for i, x in enumerate(xs):
         assert x.grad is not None, f"input {i} received no gradient"
@@ -158,7 +151,7 @@ def test_where_grad_shapes_under_broadcast(shapes: tuple, data: st.DataObject) -
     assert x.grad.shape == x.shape and y.grad.shape == y.shape
     # each output position's gradient went to exactly one branch
     total = x.grad.data.sum() + y.grad.data.sum()
-    assert total == pytest.approx(out.size)
+    assert total == pytest.approx(out.numel())
 
 
 # --- gradcheck catches wrong rules ---------------------------------------------------------------

@@ -136,11 +136,11 @@ def test_max_reduction_ties_split_evenly() -> None:
     np.testing.assert_allclose(x.grad.data, [0.0, 1 / 3, 1 / 3, 1 / 3], rtol=1e-15)
 
     x = _leaf([[2.0, 2.0, 0.0], [1.0, 5.0, -1.0]])
-    x.max(axis=1).backward(np.array([1.0, 10.0]))
+    x.amax(axis=1).backward(np.array([1.0, 10.0]))
     np.testing.assert_array_equal(x.grad.data, [[0.5, 0.5, 0.0], [0.0, 10.0, 0.0]])
 
     x = _leaf([[2.0, 2.0], [2.0, 7.0]])
-    x.min(axis=0, keepdims=True).backward(np.array([[6.0, 1.0]]))
+    x.amin(axis=0, keepdims=True).backward(np.array([[6.0, 1.0]]))
     np.testing.assert_array_equal(x.grad.data, [[3.0, 1.0], [3.0, 0.0]])
 
 

@@ -9,6 +9,7 @@ import pytest
 import autograd as ag
 import nn
 from autograd import Tensor
+from autograd.backward import topological_order
 from autograd.gates._common import pair
 from nn import Parameter
 
@@ -295,15 +296,7 @@ def test_repr_prints_the_tree_with_parameter_counts():
 
 
 def _scopes(t: Tensor) -> set:
-    seen, stack, out = set(), [t._node], set()
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        out.add((node.gate.name, node.scope))
-        stack.extend(i._node for i in node.inputs)
-    return out
+    return {(node.gate.name, node.scope) for node in topological_order([t])}
 
 
 def test_call_tags_recorded_gates_with_the_dotted_module_name():
@@ -316,13 +309,13 @@ def test_call_tags_recorded_gates_with_the_dotted_module_name():
     assert ("mul", "Net") in scopes  # the root's own gates carry its class name
     # a child called on its own is a root of its own call
     z = net.head(ag.randn(2, 3))
-    assert z._node.scope == "Linear"
+    assert z.grad_fn.scope == "Linear"
     # the scope is restored after the call, also when forward raises
     with pytest.raises(ValueError):
         net(ag.randn(2, 5))
-    assert ag.graph._state.scope is None
+    assert ag.current_scope() is None
     w = ag.tensor([1.0], requires_grad=True) * 2
-    assert w._node.scope is None
+    assert w.grad_fn.scope is None
 
 
 def test_scope_names_follow_changes_to_the_tree():

@@ -1,0 +1,565 @@
+"""The backward pass, twice: a short reference walk and the fast one, held equal by the tests.
+
+``backward_reference`` is backpropagation as the course states it: put the nodes in reverse
+topological order, then apply each gate's rule to the gradient of its output and add what it
+returns into the gradients of its inputs. ``run_backward`` computes the same with less work per
+edge (see its docstring); ``Tensor.backward`` and ``autograd.grad`` use it.
+
+Shared by both: edges follow ``graph.producer`` (an in-place change gives a tensor a newer
+history; older gates still send their gradient to the one they saw), each gradient is summed
+back to its input's shape and cast to its dtype, the rule of a gate whose saved values were
+changed in place refuses to run, and a leaf's contributions are summed before its hooks and
+``.grad`` see them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from heapq import heappop, heappush
+from typing import Any
+
+import numpy as np
+
+from .gates._common import reduce_array_to_shape
+from .gates.elementwise import cast, clone
+from .gates.reduce import reduce_to_shape
+from .graph import (
+    EPOCH,
+    FREED,
+    IN_PLACE_MIN_SIZE,
+    ModifiedError,
+    Node,
+    Released,
+    check_backward,
+    check_leaf,
+    modes,
+    producer,
+    set_grad_enabled,
+)
+from .tensor import POST_HOOKS, Tensor, _wrap, as_array, version
+
+# --- shared by both walks ----------------------------------------------------------------------
+
+
+def fit_to_input(g: Any, t: Tensor) -> Any:
+    """A gradient brought to input ``t``'s shape and dtype (a Tensor, or an array)."""
+    if isinstance(g, np.ndarray):
+        if g.shape != t.data.shape:
+            g = reduce_array_to_shape(g, t.data.shape)
+        if g.dtype != t.data.dtype:
+            g = g.astype(t.data.dtype)
+        return g
+    if g.shape != t.shape:
+        g = reduce_to_shape(g, t.shape)
+    if g.dtype != t.dtype:
+        g = cast(g, t.dtype)
+    return g
+
+
+def check_versions(node: Node) -> None:
+    """Refuse to run a rule whose saved values were changed in place after the gate ran."""
+    stale = getattr(node, "stale", None)
+    if stale is not None:
+        raise ModifiedError(
+            f"{node.gate.name}: its output (shape {stale[0]}) was modified by an in-place "
+            f"operation after this gate saved it for its gradient (version {stale[1]} now; it "
+            f"saved version {stale[2]}). Use an out-of-place operation (y = y + 1, not "
+            "y += 1), or clone() the output before changing it."
+        )
+    versions = node.versions
+    if versions is None:
+        return
+    reads = node.gate.reads
+    for i, t in enumerate(node.inputs):
+        if reads is not None and i not in reads:
+            continue
+        then = versions[i] if versions else 0
+        now = version(t)
+        if now != then:
+            raise ModifiedError(
+                f"{node.gate.name}: input {i} (a tensor of shape {t.shape}, dtype {t.dtype}) "
+                f"was modified by an in-place operation after this gate saved it for its "
+                f"gradient: it is at version {now}, the gate saved version {then}. Use an "
+                "out-of-place operation, or clone() the tensor before changing it."
+            )
+
+
+def _freed_error(node: Node) -> RuntimeError:
+    return RuntimeError(
+        f"{node.gate.name}: trying to backward through the graph a second time, but its saved "
+        "values were freed by the first backward(). Pass retain_graph=True to the first "
+        "backward() (or autograd.grad) to keep them."
+    )
+
+
+def _run_hooks(hooks: list, g: Any, plain: bool, what: str) -> Any:
+    """Hooks see (and may replace) a Tensor, also in a plain pass."""
+    t = _wrap(g) if plain else g
+    for hook in list(hooks):
+        out = hook(t)
+        if out is None:
+            continue
+        if not isinstance(out, Tensor):
+            out = _wrap(as_array(out, t.dtype))
+        if out.shape != t.shape:
+            name = getattr(hook, "__qualname__", repr(hook))
+            raise RuntimeError(
+                f"hook {name} on {what} returned a gradient of shape {out.shape}; the gradient "
+                f"it was given has shape {t.shape} (a hook must keep the shape)"
+            )
+        t = out
+    return t.data if plain else t
+
+
+def release(node: Node) -> None:
+    """After a pass that does not retain the graph: drop what the rule saved, and keep of each
+    input only what drawing needs (its node, with the output's shape, dtype and small values; a
+    leaf that requires grad; a small constant; or a :class:`Released` record), so activations
+    nobody else holds are freed."""
+    node.saved = FREED
+    seq = node.seq
+    kept = []
+    for t in node.inputs:
+        if type(t) is not Tensor:  # already released (a retained pass ran first)
+            kept.append(t)
+            continue
+        gf = t.grad_fn
+        if gf is not None and gf.seq > seq:
+            gf = producer(t, seq)
+        if gf is not None:
+            data = t.data
+            gf.shape, gf.dtype = data.shape, data.dtype
+            gf.value = data if data.size <= Released.KEEP else None  # small values stay drawable
+            kept.append(gf)
+        elif t.requires_grad or t.data.size <= Released.KEEP:
+            kept.append(t)
+        else:
+            kept.append(Released(t.data.shape, t.data.dtype))
+    node.inputs = tuple(kept)
+
+
+_ACCUMULATE = threading.Lock()  # two threads' backward passes may share leaves (parameters)
+
+
+def deliver(t: Tensor, g: Any, owned: bool, plain: bool) -> None:
+    """Accumulate a leaf's summed gradient into its ``.grad`` (after its hooks, then its
+    post-accumulate hooks). Never aliases: a borrowed gradient is copied, and under
+    ``create_graph`` each leaf gets a tensor of its own."""
+    e = t._extra
+    if e is not None and e.hooks:
+        g, owned = _run_hooks(e.hooks, g, plain, f"a leaf of shape {t.shape}"), False
+    if modes().anomaly == "check":
+        check_leaf(t.shape, g)
+    if plain:
+        if g.dtype != t.data.dtype:
+            g, owned = g.astype(t.data.dtype), True
+        with _ACCUMULATE:
+            if t.grad is None:
+                t.grad = _wrap(g if owned else g.copy())
+            elif t.grad.requires_grad:  # a gradient recorded by an earlier create_graph pass
+                t.grad = t.grad + _wrap(g)
+            else:
+                t.grad = _wrap(t.grad.data + g)
+    else:
+        g = fit_to_input(g, t)
+        g = clone(g) if g.requires_grad else _wrap(g.data.copy())  # never shared with anything
+        with _ACCUMULATE:
+            t.grad = g if t.grad is None else t.grad + g
+    if e is not None and e.post_hooks:
+        for hook in list(e.post_hooks):
+            hook(t)
+
+
+def _seed_gradient(t: Tensor, gradient: Any, op: str) -> Tensor:
+    if gradient is None:
+        if t.data.size != 1:
+            raise RuntimeError(
+                f"{op}: grad can be implicitly created only for one-element outputs, but the "
+                f"output has shape {t.shape}; pass gradient= with that shape"
+            )
+        return _wrap(np.ones_like(t.data))
+    g = gradient if isinstance(gradient, Tensor) else _wrap(as_array(gradient, t.dtype, op))
+    if g.shape != t.shape:
+        raise RuntimeError(f"{op}: gradient has shape {g.shape} but the output has shape {t.shape}")
+    return g
+
+
+# --- the reference walk ------------------------------------------------------------------------
+
+
+def topological_order(roots: Sequence[Tensor]) -> list[Node]:
+    """Every node that feeds ``roots``, each after all the nodes feeding it (iterative DFS:
+    graphs can be 100,000 gates deep)."""
+    order: list[Node] = []
+    done: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(r.grad_fn, False) for r in roots if r.grad_fn is not None]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in done:
+            continue
+        done.add(id(node))
+        stack.append((node, True))
+        for t in node.inputs:
+            parent = producer(t, node.seq)
+            if parent is not None and id(parent) not in done:
+                stack.append((parent, False))
+    return order
+
+
+def backward_reference(
+    roots: Sequence[Tensor], root_grads: Sequence[Tensor], retain_graph: bool = False
+) -> None:
+    """Backpropagation, step by step: the readable twin of :func:`run_backward` (plain passes).
+
+    1. Order the nodes so that each comes after every node that feeds it.
+    2. Seed: each root's gradient is the one given (1 for a scalar loss).
+    3. Walk that order backwards. Each node's gradient is complete when its turn comes (all its
+       consumers came later in the order, so they ran first); apply the gate's rule to it and
+       add each result into the gradient of the input it belongs to.
+    4. Every leaf that requires grad adds its total into ``.grad``.
+    """
+    with set_grad_enabled(False):
+        grads: dict[Any, Tensor] = {}  # node or leaf tensor -> gradient so far
+
+        def add(key: Any, g: Tensor) -> None:
+            grads[key] = g if key not in grads else grads[key] + g
+
+        for r, g in zip(roots, root_grads):  # 2. seed
+            add(r.grad_fn if r.grad_fn is not None else r, g)
+        for node in reversed(topological_order(roots)):  # 1. and 3.
+            g = grads.pop(node, None)
+            if g is None:
+                continue  # no gradient reaches this node
+            if node.hooks:
+                g = _run_hooks(node.hooks, g, False, f"the output of {node.gate.name}")
+            if node.saved is FREED:
+                raise _freed_error(node)
+            check_versions(node)
+            input_grads = node.gate.backward(node, g)  # the gate's rule
+            for t, gi in zip(node.inputs, input_grads):
+                if gi is None or not t.requires_grad:
+                    continue
+                parent = producer(t, node.seq)
+                if parent is None and t.grad_fn is not None:
+                    continue  # a constant when this gate ran (it got a history later)
+                add(parent if parent is not None else t, fit_to_input(gi, t))
+            if not retain_graph:
+                release(node)
+        for key, g in grads.items():  # 4.
+            if isinstance(key, Tensor):
+                deliver(key, g.data, False, True)
+
+
+# --- the fast walk -----------------------------------------------------------------------------
+
+
+def _leaf_uses(roots: Sequence[Tensor]) -> dict[Tensor, int]:
+    """For leaves with post-accumulate hooks: how many edges from nodes the pass can reach lead
+    to each (the pass counts them down; at 0 the leaf's gradient is complete)."""
+    uses: dict[Tensor, int] = {}
+    for node in topological_order(roots):
+        for t in node.inputs:
+            if type(t) is Tensor and t.grad_fn is None and t.requires_grad:
+                e = t._extra
+                if e is not None and e.post_hooks:
+                    uses[t] = uses.get(t, 0) + 1
+    return uses
+
+
+def run_backward(
+    roots: Sequence[Tensor],
+    root_grads: Sequence[Tensor],
+    retain_graph: bool,
+    create_graph: bool,
+    capture: Sequence[Tensor] | None = None,
+    only: Sequence[Tensor] | None = None,
+) -> list[Tensor | None] | None:
+    """Propagate ``root_grads`` from ``roots`` to every leaf that requires grad.
+
+    With ``capture`` (``autograd.grad``), return the gradients of those tensors instead of
+    accumulating into any leaf's ``.grad``; with ``only`` (``backward(inputs=...)``), accumulate
+    into those leaves alone.
+
+    Order: nodes run from the newest to the oldest (``seq``). Every consumer of a node was
+    recorded after it, so by the time a node runs every gradient it will receive has arrived: a
+    reverse topological order with no counting pass, and nodes no gradient reaches never run.
+    Discovered nodes wait in a heap; on a chain the next node is simply the parent just reached.
+
+    A plain pass (no ``create_graph``) carries gradients as bare arrays, wrapped into Tensors
+    only where a user sees them (hooks, ``.grad``, the result of ``autograd.grad``), and adds
+    into an array in place only when nobody else can see it ("owned"). Under ``create_graph``
+    gradients are Tensors, so the pass is itself recorded.
+    """
+    plain = not create_graph
+    with set_grad_enabled(create_graph):
+        return _walk(roots, root_grads, retain_graph, plain, capture, only)
+
+
+def _walk(
+    roots: Sequence[Tensor],
+    root_grads: Sequence[Tensor],
+    retain_graph: bool,
+    plain: bool,
+    capture: Sequence[Tensor] | None,
+    only: Sequence[Tensor] | None,
+) -> list[Tensor | None] | None:
+    anomaly = modes().anomaly == "check"
+    pending: dict[Node, list] = {}  # reached, not yet run: node -> [gradient, owned]
+    # The same nodes, newest first (seq is unique: the heap never compares nodes).
+    heap: list[tuple[int, Node]] = []
+    captured: dict[Any, list | None] = {}  # captured node or leaf -> [gradient, owned]
+    # Nodes older than every captured tensor cannot reach one: when only recorded tensors are
+    # captured, the walk stops at the oldest (the nodes below it neither run nor free what they
+    # saved, as in PyTorch).
+    floor = -1
+    if capture is not None:
+        for t in capture:
+            captured[t.grad_fn if t.grad_fn is not None else t] = None
+        if all(t.grad_fn is not None for t in capture):
+            floor = min(t.grad_fn.seq for t in capture)  # type: ignore[union-attr]
+    wanted = None if only is None else set(only)
+
+    # A leaf's contributions are summed first and reach its hooks and .grad once (PyTorch's
+    # convention): after the walk, or as soon as they are complete when it has a post-
+    # accumulate hook (what data-parallel training overlaps its communication with).
+    leaves: dict[Tensor, list] = {}
+    uses = _leaf_uses(roots) if POST_HOOKS.live and capture is None else None
+
+    def to_leaf(t: Tensor, g: Any, owned: bool) -> None:
+        if capture is not None:
+            slot = captured.get(t, False)
+            if slot is False:
+                return  # autograd.grad: only the captured tensors receive anything
+            if slot is None:
+                captured[t] = [g, owned]
+            else:
+                _accumulate(slot, g, plain)
+            return
+        if wanted is not None and t not in wanted:
+            return
+        slot = leaves.get(t)
+        if slot is None:
+            leaves[t] = [g, owned]
+        else:
+            _accumulate(slot, g, plain)
+
+    for r, g in zip(roots, root_grads):
+        g = g.data if plain else g
+        node = r.grad_fn
+        if node is None:
+            to_leaf(r, g, False)
+        elif node in pending:
+            _accumulate(pending[node], g, plain)
+        else:
+            pending[node] = [g, False]
+            heappush(heap, (-node.seq, node))
+    ndarray = np.ndarray
+    node = None
+    while True:
+        if node is None:
+            if not heap:
+                break
+            node = heappop(heap)[1]
+            g, g_owned = pending.pop(node)
+        if node.hooks or captured:
+            if node.seq < floor:  # (the newest node waiting: every other one is older still)
+                break
+            if node.hooks:
+                g = _run_hooks(node.hooks, g, plain, f"the output of {node.gate.name}")
+                g_owned = False
+            if node in captured:
+                captured[node] = [g, False]
+                g_owned = False
+                if node.seq == floor:  # the oldest captured tensor has its whole gradient
+                    break
+        if node.saved is FREED:
+            raise _freed_error(node)
+        if node.versions is not None and node.epoch != EPOCH.value:
+            check_versions(node)  # something changed in place since this gate ran
+        gate = node.gate
+        if plain:
+            if g_owned and gate.in_place_rule is not None and g.size >= IN_PLACE_MIN_SIZE:
+                in_grads = gate.in_place_rule(node, g)
+            elif gate.array_rule is not None:
+                in_grads = gate.array_rule(node, g)
+            else:
+                in_grads = tuple(
+                    None if t is None else t.data for t in gate.backward(node, _wrap(g))
+                )
+        else:
+            in_grads = gate.backward(node, g)
+        if anomaly:
+            check_backward(node, in_grads)
+        inputs = node.inputs
+        if len(in_grads) != len(inputs):  # (zip(strict=True) would cost 5x this check)
+            raise RuntimeError(
+                f"{gate.name}: its backward rule returned {len(in_grads)} gradients for "
+                f"{len(inputs)} inputs"
+            )
+        # The first node newly reached from this one (while it is the only one) may run next
+        # without going through `pending` and the heap: on a chain, every node does.
+        reached = None
+        for t, gi in zip(inputs, in_grads):
+            if gi is None or not t.requires_grad:
+                continue
+            parent = t.grad_fn
+            if parent is not None and parent.seq > node.seq:
+                parent = producer(t, node.seq)  # t was changed in place after this gate ran
+                if parent is None:
+                    continue  # ... and was a constant then
+            owned = False
+            if plain:
+                if type(gi) is not ndarray:  # ufuncs on 0-d arrays give NumPy scalars
+                    gi = np.asarray(gi)
+                data = t.data
+                if gi.shape != data.shape:
+                    gi = reduce_array_to_shape(gi, data.shape)
+                if gi.dtype is not data.dtype and gi.dtype != data.dtype:
+                    gi = gi.astype(data.dtype)
+                # May later sums add into this array in place? Only if nobody else can see
+                # it: a fresh array (rules never return one the graph keeps), or the upstream
+                # gradient we own (or a writable view of it) handed down by a single-input gate.
+                if gi.base is None and gi is not g:
+                    owned = True
+                # (from here on gi.base is not None, so `gi.base is g.base` means a shared base)
+                elif gi is g or gi.base is g or gi.base is g.base:
+                    owned = g_owned and len(inputs) == 1 and gi.flags.writeable
+                else:
+                    owned = gate.fresh_views and gi.flags.writeable
+            else:
+                gi = fit_to_input(gi, t)
+            if parent is None:  # a leaf
+                to_leaf(t, gi, owned)
+            elif parent in pending:
+                _accumulate(pending[parent], gi, plain)
+            elif reached is None:
+                reached, reached_g, reached_owned = parent, gi, owned
+            elif parent is reached:  # the same input twice (x * x): it waits like the rest
+                pending[parent] = [reached_g, reached_owned]
+                heappush(heap, (-parent.seq, parent))
+                reached = reached_g = None
+                _accumulate(pending[parent], gi, plain)
+            else:
+                pending[parent] = [gi, owned]
+                heappush(heap, (-parent.seq, parent))
+        in_grads = None
+        if uses is not None:
+            _count_down(node, uses, leaves, plain)
+        if not retain_graph:
+            release(node)
+        if reached is not None and (not heap or reached.seq > -heap[0][0]):
+            # the newest node waiting runs next, without queueing (on a chain: always)
+            node, g, g_owned = reached, reached_g, reached_owned
+        else:
+            if reached is not None:
+                pending[reached] = [reached_g, reached_owned]
+                heappush(heap, (-reached.seq, reached))
+            node = g = None  # release this node's gradient before walking on
+        reached_g = None
+
+    if capture is None:
+        for t, (g, owned) in leaves.items():
+            deliver(t, g, owned, plain)
+        return None
+    result: list[Tensor | None] = []
+    for t in capture:
+        slot = captured[t.grad_fn if t.grad_fn is not None else t]
+        result.append(None if slot is None else _wrap(slot[0]) if plain else slot[0])
+    return result
+
+
+def _count_down(node: Node, uses: dict, leaves: dict, plain: bool) -> None:
+    """After ``node`` ran: a leaf with a post-accumulate hook whose last consumer this was has
+    its whole gradient, so it is delivered now (the hook fires during the pass)."""
+    for t in node.inputs:
+        n = uses.get(t) if type(t) is Tensor else None
+        if n is None:
+            continue
+        if n > 1:
+            uses[t] = n - 1
+            continue
+        del uses[t]
+        slot = leaves.pop(t, None)
+        if slot is not None:
+            deliver(t, slot[0], slot[1], plain)
+
+
+def _accumulate(slot: list, g: Any, plain: bool) -> None:
+    """Add ``g`` into ``slot = [gradient, owned]``; in place only into an array we own."""
+    if not plain:
+        slot[0] = slot[0] + g
+    elif slot[1]:
+        np.add(slot[0], g, out=slot[0], casting="unsafe")
+    else:
+        slot[0] = np.asarray(slot[0] + g)
+        slot[1] = True
+
+
+# --- the entry points --------------------------------------------------------------------------
+
+
+def backward(
+    self: Tensor,
+    gradient: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Sequence[Tensor] | Tensor | None = None,
+) -> None:
+    """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (``Tensor.backward``).
+
+    ``gradient`` is required unless this tensor has exactly one element. ``retain_graph``
+    (default: ``create_graph``) keeps what the gates saved, for a second pass; ``create_graph``
+    records the pass itself, for gradients of gradients; ``inputs`` limits which leaves
+    accumulate.
+    """
+    if not self.requires_grad:
+        raise RuntimeError(
+            "backward: this tensor does not require grad and has no grad_fn "
+            "(was it computed under no_grad, or from tensors without requires_grad=True?)"
+        )
+    g = _seed_gradient(self, gradient, "backward")
+    only = None if inputs is None else [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    run_backward([self], [g], retain_graph, create_graph, only=only)
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> tuple[Tensor | None, ...]:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated
+    into ``.grad`` (like ``torch.autograd.grad``). When every input is a recorded (non-leaf)
+    tensor, the walk stops at the oldest of them: the nodes below do not run, and keep what
+    they saved."""
+    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outs)
+    for i, t in enumerate(ins):
+        if not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} (shape {t.shape}) does not require grad")
+    seeds = []
+    for o, go in zip(outs, grad_outputs):
+        if not o.requires_grad:
+            raise RuntimeError(f"grad: output of shape {o.shape} does not require grad")
+        seeds.append(_seed_gradient(o, go, "grad"))
+    if retain_graph is None:
+        retain_graph = create_graph
+    result = run_backward(outs, seeds, retain_graph, create_graph, capture=ins)
+    assert result is not None
+    for i, (t, g) in enumerate(zip(ins, result)):
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+    return tuple(result)

@@ -1,0 +1,323 @@
+"""Tensor's operators and methods, in one listing.
+
+``tensor.py`` defines the data type; this module gives it everything it computes, each entry a
+gate function (``Tensor.__mul__`` *is* ``mul``: one Python call per operation) or a short
+adapter to PyTorch's signature. Reading down this file answers "what can a Tensor do, and which
+gate does it run?". The in-place forms (``add_``, ``x[i] = v``...) come from ``inplace``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import inplace
+from .backward import backward
+from .gates import conv, elementwise, linalg, neural, reduce, shape
+from .gates._common import dim_arg
+from .gates.elementwise import (
+    abs,
+    add,
+    cast,
+    clip,
+    clone,
+    compare,
+    div,
+    exp,
+    log,
+    maximum,
+    minimum,
+    mul,
+    neg,
+    pow,
+    relu,
+    sigmoid,
+    softplus,
+    sqrt,
+    sub,
+    tanh,
+)
+from .gates.linalg import dot, matmul
+from .gates.neural import log_softmax, softmax
+from .gates.reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from .gates.shape import (
+    broadcast_to,
+    chunk,
+    expand,
+    flatten,
+    flip,
+    getitem,
+    index_put,
+    permute,
+    repeat_interleave,
+    reshape,
+    split,
+    squeeze,
+    swapaxes,
+    tile,
+    unsqueeze,
+)
+from .random import resolve_generator
+from .tensor import Tensor, _wrap, device
+
+del conv, linalg, neural, elementwise, reduce, shape  # (imported for their gates)
+
+
+def _varargs(args: tuple) -> Any:
+    """``x.reshape(2, 3)`` and ``x.reshape((2, 3))`` alike: one sequence argument, or the ints."""
+    return args[0] if len(args) == 1 and not isinstance(args[0], (int, np.integer)) else args
+
+
+# --- arithmetic and comparison operators -------------------------------------------------------
+
+T = Tensor
+T.__add__ = add  # type: ignore[assignment]
+T.__sub__ = sub  # type: ignore[assignment]
+T.__mul__ = mul  # type: ignore[assignment]
+T.__truediv__ = div  # type: ignore[assignment]
+T.__pow__ = pow  # type: ignore[assignment]
+T.__matmul__ = matmul  # type: ignore[assignment]
+T.__neg__ = neg  # type: ignore[assignment]
+T.__abs__ = abs  # type: ignore[assignment]
+T.__radd__ = lambda self, o: add(o, self)  # type: ignore[assignment]
+T.__rsub__ = lambda self, o: sub(o, self)  # type: ignore[assignment]
+T.__rmul__ = lambda self, o: mul(o, self)  # type: ignore[assignment]
+T.__rtruediv__ = lambda self, o: div(o, self)  # type: ignore[assignment]
+T.__rpow__ = lambda self, o: pow(o, self)  # type: ignore[assignment]
+T.__rmatmul__ = lambda self, o: matmul(o, self)  # type: ignore[assignment]
+T.__pos__ = lambda self: self  # type: ignore[assignment]
+# comparisons and logic: bool tensors, never differentiable
+T.__eq__ = lambda self, o: compare(np.equal, self, o)  # type: ignore[assignment]
+T.__ne__ = lambda self, o: compare(np.not_equal, self, o)  # type: ignore[assignment]
+T.__lt__ = lambda self, o: compare(np.less, self, o)  # type: ignore[assignment]
+T.__le__ = lambda self, o: compare(np.less_equal, self, o)  # type: ignore[assignment]
+T.__gt__ = lambda self, o: compare(np.greater, self, o)  # type: ignore[assignment]
+T.__ge__ = lambda self, o: compare(np.greater_equal, self, o)  # type: ignore[assignment]
+T.__and__ = lambda self, o: compare(np.logical_and, self, o)  # type: ignore[assignment]
+T.__or__ = lambda self, o: compare(np.logical_or, self, o)  # type: ignore[assignment]
+T.__xor__ = lambda self, o: compare(np.logical_xor, self, o)  # type: ignore[assignment]
+T.__invert__ = lambda self: _wrap(
+    np.logical_not(self.data) if self.data.dtype == np.bool_ else ~self.data
+)  # type: ignore[assignment]  # noqa: E501
+T.__hash__ = object.__hash__  # (defining __eq__ above would otherwise unset it)
+
+# --- indexing ----------------------------------------------------------------------------------
+
+T.__getitem__ = getitem  # type: ignore[assignment]
+T.__setitem__ = inplace.setitem  # type: ignore[assignment]
+T.__iter__ = lambda self: (self[i] for i in range(len(self)))  # type: ignore[assignment]
+
+# --- elementwise methods -----------------------------------------------------------------------
+
+T.exp = exp  # type: ignore[attr-defined]
+T.log = log  # type: ignore[attr-defined]
+T.sqrt = sqrt  # type: ignore[attr-defined]
+T.abs = abs  # type: ignore[attr-defined]
+T.neg = neg  # type: ignore[attr-defined]
+T.relu = relu  # type: ignore[attr-defined]
+T.tanh = tanh  # type: ignore[attr-defined]
+T.sigmoid = sigmoid  # type: ignore[attr-defined]
+T.softplus = softplus  # type: ignore[attr-defined]
+T.add = add  # type: ignore[attr-defined]
+T.sub = sub  # type: ignore[attr-defined]
+T.mul = mul  # type: ignore[attr-defined]
+T.div = div  # type: ignore[attr-defined]
+T.pow = pow  # type: ignore[attr-defined]
+T.maximum = maximum  # type: ignore[attr-defined]
+T.minimum = minimum  # type: ignore[attr-defined]
+T.clip = T.clamp = clip  # type: ignore[attr-defined]
+T.matmul = matmul  # type: ignore[attr-defined]
+T.dot = dot  # type: ignore[attr-defined]
+T.clone = clone  # type: ignore[attr-defined]
+
+# --- reductions (NumPy's axis/keepdims or PyTorch's dim/keepdim) -------------------------------
+
+T.sum = sum  # type: ignore[attr-defined]
+T.mean = mean  # type: ignore[attr-defined]
+T.var = var  # type: ignore[attr-defined]
+T.std = std  # type: ignore[attr-defined]
+T.max = max  # type: ignore[attr-defined]  # x.max() a Tensor; x.max(dim) (values, indices)
+T.min = min  # type: ignore[attr-defined]
+T.amax = amax  # type: ignore[attr-defined]
+T.amin = amin  # type: ignore[attr-defined]
+T.logsumexp = logsumexp  # type: ignore[attr-defined]
+T.argmax = argmax  # type: ignore[attr-defined]  # first index on ties; not differentiable
+T.argmin = argmin  # type: ignore[attr-defined]
+
+
+def _any(self: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+         keepdim: bool = False) -> Tensor:  # fmt: skip
+    return _wrap(
+        np.asarray(np.any(self.data, axis=dim_arg(axis, dim, "any"), keepdims=keepdims or keepdim))
+    )
+
+
+def _all(self: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
+         keepdim: bool = False) -> Tensor:  # fmt: skip
+    return _wrap(
+        np.asarray(np.all(self.data, axis=dim_arg(axis, dim, "all"), keepdims=keepdims or keepdim))
+    )
+
+
+T.any = _any  # type: ignore[attr-defined]
+T.all = _all  # type: ignore[attr-defined]
+T.softmax = lambda self, dim=None, *, axis=None: softmax(self, axis, dim=dim)  # type: ignore[attr-defined]  # noqa: E501
+T.log_softmax = lambda self, dim=None, *, axis=None: log_softmax(self, axis, dim=dim)  # type: ignore[attr-defined]  # noqa: E501
+
+# --- shape -------------------------------------------------------------------------------------
+
+T.reshape = T.view = lambda self, *shape: reshape(self, _varargs(shape))  # type: ignore[attr-defined]  # noqa: E501
+T.permute = lambda self, *axes: permute(self, _varargs(axes))  # type: ignore[attr-defined]
+T.expand = lambda self, *shape: expand(self, _varargs(shape))  # type: ignore[attr-defined]
+T.repeat = lambda self, *reps: tile(self, _varargs(reps))  # type: ignore[attr-defined]  # PyTorch's repeat = NumPy's tile  # noqa: E501
+T.tile = tile  # type: ignore[attr-defined]
+T.broadcast_to = broadcast_to  # type: ignore[attr-defined]
+T.swapaxes = T.swapdims = swapaxes  # type: ignore[attr-defined]
+T.squeeze = squeeze  # type: ignore[attr-defined]
+T.unsqueeze = unsqueeze  # type: ignore[attr-defined]
+T.flatten = flatten  # type: ignore[attr-defined]
+T.flip = flip  # type: ignore[attr-defined]
+T.repeat_interleave = repeat_interleave  # type: ignore[attr-defined]
+T.split = split  # type: ignore[attr-defined]
+T.T = property(lambda self: permute(self))  # type: ignore[attr-defined]  # all axes reversed
+T.mT = property(lambda self: swapaxes(self, -1, -2))  # type: ignore[attr-defined]
+
+
+def _transpose(self: Tensor, *axes: Any) -> Tensor:
+    """``x.transpose(i, j)`` swaps two axes (PyTorch); ``x.transpose()`` reverses them (NumPy)."""
+    if len(axes) == 2 and all(isinstance(a, (int, np.integer)) for a in axes):
+        return swapaxes(self, axes[0], axes[1])
+    if len(axes) == 1 and not isinstance(axes[0], (int, np.integer)):
+        axes = tuple(axes[0])
+    return permute(self, axes or None)
+
+
+T.transpose = _transpose  # type: ignore[attr-defined]
+T.chunk = lambda self, chunks, dim=0: chunk(self, chunks, dim=dim)  # type: ignore[attr-defined]
+
+# --- dtype and device --------------------------------------------------------------------------
+
+
+def _to(
+    self: Tensor, *args: Any, dtype: Any = None, device: Any = None, copy: bool = False
+) -> Tensor:
+    """``x.to(dtype)``, ``x.to("cpu")``, ``x.to("cpu", dtype)``, ``x.to(other)`` (its dtype):
+    PyTorch's forms. The CPU is the only device; any other raises."""
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif _is_device(a):
+            device = a
+        else:
+            dtype = a
+    if device is not None:
+        _device(device)
+    out = self if dtype is None else cast(self, dtype)
+    return clone(out) if copy and out is self else out
+
+
+_device = device
+_DEVICE_NAMES = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "vulkan")
+
+
+def _is_device(a: Any) -> bool:
+    if isinstance(a, str):
+        return a.split(":")[0] in _DEVICE_NAMES
+    return hasattr(a, "type") and not isinstance(a, (np.dtype, type))
+
+
+T.to = _to  # type: ignore[attr-defined]
+T.astype = T.type = lambda self, dtype: cast(self, dtype)  # type: ignore[attr-defined]
+T.float = lambda self: cast(self, np.float32)  # type: ignore[attr-defined]
+T.double = lambda self: cast(self, np.float64)  # type: ignore[attr-defined]
+T.half = lambda self: cast(self, np.float16)  # type: ignore[attr-defined]
+T.long = lambda self: cast(self, np.int64)  # type: ignore[attr-defined]
+T.int = lambda self: cast(self, np.int32)  # type: ignore[attr-defined]
+T.bool = lambda self: cast(self, np.bool_)  # type: ignore[attr-defined]
+
+# --- autograd ----------------------------------------------------------------------------------
+
+T.backward = backward  # type: ignore[attr-defined]
+
+# --- in place (see autograd.inplace: version counters, recorded when grad mode needs it) -------
+
+
+def _operand(o: Any) -> Any:
+    return o.data if isinstance(o, Tensor) else o
+
+
+def _arithmetic(op: str, gate_fn: Any, ufunc: np.ufunc) -> Any:
+    def compute(old: Tensor, other: Any, *, alpha: Any = None) -> Tensor:
+        return gate_fn(old, other if alpha is None else mul(other, alpha))
+
+    def kernel(a: np.ndarray, other: Any, *, alpha: Any = None) -> None:
+        o = _operand(other)
+        ufunc(a, o if alpha is None else np.multiply(o, alpha), out=a, casting="same_kind")
+
+    return inplace.in_place(op, compute, kernel)
+
+
+def _elementwise(op: str, gate_fn: Any, ufunc: np.ufunc) -> Any:
+    return inplace.in_place(op, gate_fn, lambda a: ufunc(a, out=a, casting="same_kind"))
+
+
+def _fill(a: np.ndarray, value: Any) -> None:
+    a[...] = _operand(value)
+
+
+def _clip_kernel(a: np.ndarray, min: Any = None, max: Any = None) -> None:
+    np.clip(a, _operand(min), _operand(max), out=a, casting="same_kind")
+
+
+T.add_ = _arithmetic("add_", add, np.add)  # type: ignore[attr-defined]
+T.sub_ = _arithmetic("sub_", sub, np.subtract)  # type: ignore[attr-defined]
+T.mul_ = _arithmetic("mul_", mul, np.multiply)  # type: ignore[attr-defined]
+T.div_ = _arithmetic("div_", div, np.true_divide)  # type: ignore[attr-defined]
+T.pow_ = _arithmetic("pow_", pow, np.power)  # type: ignore[attr-defined]
+T.__iadd__ = T.add_  # type: ignore[attr-defined]
+T.__isub__ = T.sub_  # type: ignore[attr-defined]
+T.__imul__ = T.mul_  # type: ignore[attr-defined]
+T.__itruediv__ = T.div_  # type: ignore[attr-defined]
+T.__ipow__ = T.pow_  # type: ignore[attr-defined]
+T.neg_ = _elementwise("neg_", neg, np.negative)  # type: ignore[attr-defined]
+T.exp_ = _elementwise("exp_", exp, np.exp)  # type: ignore[attr-defined]
+T.log_ = _elementwise("log_", log, np.log)  # type: ignore[attr-defined]
+T.sqrt_ = _elementwise("sqrt_", sqrt, np.sqrt)  # type: ignore[attr-defined]
+T.abs_ = _elementwise("abs_", abs, np.absolute)  # type: ignore[attr-defined]
+T.tanh_ = _elementwise("tanh_", tanh, np.tanh)  # type: ignore[attr-defined]
+T.sigmoid_ = inplace.in_place("sigmoid_", sigmoid)  # type: ignore[attr-defined]
+T.relu_ = inplace.in_place("relu_", relu, lambda a: np.maximum(a, 0, out=a))  # type: ignore[attr-defined]  # noqa: E501
+T.clip_ = T.clamp_ = inplace.in_place("clamp_", clip, _clip_kernel)  # type: ignore[attr-defined]
+T.fill_ = inplace.in_place(  # type: ignore[attr-defined]
+    "fill_", lambda old, value: index_put(old, value, Ellipsis), _fill
+)
+T.zero_ = inplace.in_place(  # type: ignore[attr-defined]
+    "zero_", lambda old: index_put(old, 0, Ellipsis), lambda a: _fill(a, 0)
+)
+T.copy_ = inplace.in_place(  # type: ignore[attr-defined]
+    "copy_",
+    lambda old, src: index_put(old, src, Ellipsis),
+    lambda a, src: np.copyto(a, _operand(src), casting="unsafe"),
+)
+
+
+def _random_fill(op: str, draw: Any) -> Any:
+    """``uniform_``/``normal_``: new random values, written in place (never recorded: the new
+    values do not depend on the old ones)."""
+
+    def method(self: Tensor, *args: Any, generator: Any = None) -> Tensor:
+        values = draw(resolve_generator(generator), self.shape, *args).astype(self.dtype)
+        return inplace.in_place(op, lambda old: _wrap(values), lambda a: _fill(a, values))(self)
+
+    method.__name__ = op
+    return method
+
+
+T.uniform_ = _random_fill("uniform_", lambda rng, shape, a=0.0, b=1.0: rng.uniform(a, b, shape))  # type: ignore[attr-defined]  # noqa: E501
+T.normal_ = _random_fill(  # type: ignore[attr-defined]
+    "normal_", lambda rng, shape, mean=0.0, std=1.0: rng.normal(mean, std, shape)
+)
+
+
+del T
