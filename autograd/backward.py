@@ -5,11 +5,10 @@ topological order, then apply each gate's rule to the gradient of its output and
 returns into the gradients of its inputs. ``run_backward`` computes the same with less work per
 edge (see its docstring); ``Tensor.backward`` and ``autograd.grad`` use it.
 
-Shared by both: edges follow ``graph.producer`` (an in-place change gives a tensor a newer
-history; older gates still send their gradient to the one they saw), each gradient is summed
-back to its input's shape and cast to its dtype, the rule of a gate whose saved values were
-changed in place refuses to run, and a leaf's contributions are summed before its hooks and
-``.grad`` see them.
+Shared by both: each gradient travels the edge its gate recorded (``Node.next``), summed back
+to its input's shape; the rule of a gate whose saved values were changed in place refuses to
+run; a leaf's contributions are summed before its hooks and ``.grad`` see them, in its own dtype;
+and a pass that does not retain the graph releases what each node saved and its inputs.
 """
 
 from __future__ import annotations
@@ -30,14 +29,12 @@ from .graph import (
     IN_PLACE_MIN_SIZE,
     ModifiedError,
     Node,
-    Released,
     check_backward,
     check_leaf,
     modes,
-    producer,
     set_grad_enabled,
 )
-from .tensor import POST_HOOKS, Tensor, _wrap, as_array, version
+from .tensor import POST_HOOKS, Tensor, _wrap, as_array
 
 # --- shared by both walks ----------------------------------------------------------------------
 
@@ -67,16 +64,17 @@ def check_versions(node: Node) -> None:
             f"saved version {stale[2]}). Use an out-of-place operation (y = y + 1, not "
             "y += 1), or clone() the output before changing it."
         )
-    versions = node.versions
-    if versions is None:
+    epoch = node.epoch
+    if epoch is None:
         return
     reads = node.gate.reads
     for i, t in enumerate(node.inputs):
         if reads is not None and i not in reads:
             continue
-        then = versions[i] if versions else 0
-        now = version(t)
-        if now != then:
+        e = t._extra
+        c = None if e is None else e.counter
+        if c is not None and c.changed_since(epoch):
+            now, then = c.value, c.version_at(epoch)
             raise ModifiedError(
                 f"{node.gate.name}: input {i} (a tensor of shape {t.shape}, dtype {t.dtype}) "
                 f"was modified by an in-place operation after this gate saved it for its "
@@ -113,30 +111,10 @@ def _run_hooks(hooks: list, g: Any, plain: bool, what: str) -> Any:
 
 
 def release(node: Node) -> None:
-    """After a pass that does not retain the graph: drop what the rule saved, and keep of each
-    input only what drawing needs (its node, with the output's shape, dtype and small values; a
-    leaf that requires grad; a small constant; or a :class:`Released` record), so activations
-    nobody else holds are freed."""
+    """After a pass that does not retain the graph: drop what the rule saved and the input
+    tensors (the activations go with them); the edges stay, so the graph can still be drawn."""
     node.saved = FREED
-    seq = node.seq
-    kept = []
-    for t in node.inputs:
-        if type(t) is not Tensor:  # already released (a retained pass ran first)
-            kept.append(t)
-            continue
-        gf = t.grad_fn
-        if gf is not None and gf.seq > seq:
-            gf = producer(t, seq)
-        if gf is not None:
-            data = t.data
-            gf.shape, gf.dtype = data.shape, data.dtype
-            gf.value = data if data.size <= Released.KEEP else None  # small values stay drawable
-            kept.append(gf)
-        elif t.requires_grad or t.data.size <= Released.KEEP:
-            kept.append(t)
-        else:
-            kept.append(Released(t.data.shape, t.data.dtype))
-    node.inputs = tuple(kept)
+    node.inputs = None
 
 
 _ACCUMULATE = threading.Lock()  # two threads' backward passes may share leaves (parameters)
@@ -203,9 +181,8 @@ def topological_order(roots: Sequence[Tensor]) -> list[Node]:
             continue
         done.add(id(node))
         stack.append((node, True))
-        for t in node.inputs:
-            parent = producer(t, node.seq)
-            if parent is not None and id(parent) not in done:
+        for parent in node.next:
+            if type(parent) is Node and id(parent) not in done:
                 stack.append((parent, False))
     return order
 
@@ -240,13 +217,9 @@ def backward_reference(
                 raise _freed_error(node)
             check_versions(node)
             input_grads = node.gate.backward(node, g)  # the gate's rule
-            for t, gi in zip(node.inputs, input_grads):
-                if gi is None or not t.requires_grad:
-                    continue
-                parent = producer(t, node.seq)
-                if parent is None and t.grad_fn is not None:
-                    continue  # a constant when this gate ran (it got a history later)
-                add(parent if parent is not None else t, fit_to_input(gi, t))
+            for t, edge, gi in zip(node.inputs, node.next, input_grads):
+                if gi is not None and edge is not None:  # (None: a constant)
+                    add(edge, fit_to_input(gi, t))
             if not retain_graph:
                 release(node)
         for key, g in grads.items():  # 4.
@@ -262,8 +235,8 @@ def _leaf_uses(roots: Sequence[Tensor]) -> dict[Tensor, int]:
     to each (the pass counts them down; at 0 the leaf's gradient is complete)."""
     uses: dict[Tensor, int] = {}
     for node in topological_order(roots):
-        for t in node.inputs:
-            if type(t) is Tensor and t.grad_fn is None and t.requires_grad:
+        for t in node.next:
+            if type(t) is not Node and t is not None:
                 e = t._extra
                 if e is not None and e.post_hooks:
                     uses[t] = uses.get(t, 0) + 1
@@ -378,7 +351,8 @@ def _walk(
                     break
         if node.saved is FREED:
             raise _freed_error(node)
-        if node.versions is not None and node.epoch != EPOCH.value:
+        epoch = node.epoch
+        if epoch is not None and epoch != EPOCH.value:
             check_versions(node)  # something changed in place since this gate ran
         gate = node.gate
         if plain:
@@ -403,23 +377,17 @@ def _walk(
         # The first node newly reached from this one (while it is the only one) may run next
         # without going through `pending` and the heap: on a chain, every node does.
         reached = None
-        for t, gi in zip(inputs, in_grads):
-            if gi is None or not t.requires_grad:
+        for t, parent, gi in zip(inputs, node.next, in_grads):
+            if gi is None or parent is None:  # (no gradient, or a constant)
                 continue
-            parent = t.grad_fn
-            if parent is not None and parent.seq > node.seq:
-                parent = producer(t, node.seq)  # t was changed in place after this gate ran
-                if parent is None:
-                    continue  # ... and was a constant then
             owned = False
             if plain:
                 if type(gi) is not ndarray:  # ufuncs on 0-d arrays give NumPy scalars
                     gi = np.asarray(gi)
-                data = t.data
-                if gi.shape != data.shape:
-                    gi = reduce_array_to_shape(gi, data.shape)
-                if gi.dtype is not data.dtype and gi.dtype != data.dtype:
-                    gi = gi.astype(data.dtype)
+                if not gate.keeps_shape:
+                    shape = t.data.shape
+                    if gi.shape != shape:
+                        gi = reduce_array_to_shape(gi, shape)
                 # May later sums add into this array in place? Only if nobody else can see
                 # it: a fresh array (rules never return one the graph keeps), or the upstream
                 # gradient we own (or a writable view of it) handed down by a single-input gate.
@@ -432,8 +400,8 @@ def _walk(
                     owned = gate.fresh_views and gi.flags.writeable
             else:
                 gi = fit_to_input(gi, t)
-            if parent is None:  # a leaf
-                to_leaf(t, gi, owned)
+            if type(parent) is not Node:  # a leaf: the edge is the tensor itself
+                to_leaf(parent, gi, owned)
             elif parent in pending:
                 _accumulate(pending[parent], gi, plain)
             elif reached is None:
@@ -450,7 +418,8 @@ def _walk(
         if uses is not None:
             _count_down(node, uses, leaves, plain)
         if not retain_graph:
-            release(node)
+            node.saved = FREED  # `release(node)`, inlined
+            node.inputs = None
         if reached is not None and (not heap or reached.seq > -heap[0][0]):
             # the newest node waiting runs next, without queueing (on a chain: always)
             node, g, g_owned = reached, reached_g, reached_owned
@@ -468,15 +437,21 @@ def _walk(
     result: list[Tensor | None] = []
     for t in capture:
         slot = captured[t.grad_fn if t.grad_fn is not None else t]
-        result.append(None if slot is None else _wrap(slot[0]) if plain else slot[0])
+        if slot is None:
+            result.append(None)
+        elif plain:
+            g = slot[0]
+            result.append(_wrap(g if g.dtype == t.dtype else g.astype(t.dtype)))
+        else:
+            result.append(fit_to_input(slot[0], t))
     return result
 
 
 def _count_down(node: Node, uses: dict, leaves: dict, plain: bool) -> None:
     """After ``node`` ran: a leaf with a post-accumulate hook whose last consumer this was has
     its whole gradient, so it is delivered now (the hook fires during the pass)."""
-    for t in node.inputs:
-        n = uses.get(t) if type(t) is Tensor else None
+    for t in node.next:
+        n = uses.get(t) if type(t) is not Node and t is not None else None
         if n is None:
             continue
         if n > 1:

@@ -53,7 +53,7 @@ class Gate:
 
     __slots__ = (
         "name", "rule", "backward", "array_rule", "in_place_rule", "fresh_views", "reads",
-        "saves_output",
+        "saves_output", "versioned", "keeps_shape",
     )  # fmt: skip
 
     def __init__(
@@ -64,6 +64,7 @@ class Gate:
         *,
         reads: tuple[int, ...] | None = ALL,
         saves_output: bool = False,
+        keeps_shape: bool = False,
     ) -> None:
         if name in GATES:
             raise ValueError(f"gate {name!r} is registered twice")
@@ -78,6 +79,10 @@ class Gate:
         self.fresh_views = False
         self.reads = reads
         self.saves_output = saves_output
+        self.versioned = reads != () or saves_output  # do its nodes keep version snapshots?
+        # one input, and its gradient always comes back in its shape (unary elementwise gates):
+        # the walk skips the unbroadcast check
+        self.keeps_shape = keeps_shape
         GATES[name] = self
 
     def on_arrays(self, array_rule: Callable[[Node, Any], tuple]) -> Callable:
@@ -100,12 +105,19 @@ class Gate:
 
 
 def gate(
-    name: str, rule: str, *, reads: tuple[int, ...] | None = ALL, saves_output: bool = False
+    name: str,
+    rule: str,
+    *,
+    reads: tuple[int, ...] | None = ALL,
+    saves_output: bool = False,
+    keeps_shape: bool = False,
 ) -> Callable[[Callable], Gate]:
     """Decorator: register a backward rule as the gate ``name``."""
 
     def register(backward: Callable) -> Gate:
-        return Gate(name, rule, backward, reads=reads, saves_output=saves_output)
+        return Gate(
+            name, rule, backward, reads=reads, saves_output=saves_output, keeps_shape=keeps_shape
+        )
 
     return register
 
@@ -124,27 +136,27 @@ FREED = object()  # sentinel: this node's saved values were released after a bac
 class Node:
     """One recorded gate application: ``Tensor.grad_fn`` (PyTorch's name).
 
-    ``gate``; ``inputs``, the input tensors in argument order (constants included); ``saved``,
-    whatever else the rule needs; ``attrs``, the gate's non-tensor arguments; ``shape`` and
-    ``dtype`` of the output; ``seq``, the recording order; ``scope``, the module that ran it;
-    ``hooks``, functions called on the output's gradient (``register_hook`` on a non-leaf);
-    ``versions``, the version-counter snapshot of the inputs the rule reads.
+    ``gate``; ``inputs``, the input tensors in argument order (constants included), for the rule;
+    ``next``, the edge each input's gradient travels, fixed when the gate ran: the node that made
+    the input, the input itself when it is a leaf that requires grad, None for a constant (so an
+    in-place change that later gives the input a new history leaves this node's edges alone);
+    ``saved``, whatever else the rule needs; ``attrs``, the gate's non-tensor arguments;
+    ``seq``, the recording order; ``scope``, the module that ran it; ``hooks``, functions called
+    on the output's gradient (``register_hook`` on a non-leaf); ``epoch``, the in-place epoch
+    when it ran (None when its rule reads no saved value): ``backward`` refuses the rule if a
+    value it reads was changed in place since.
 
-    After a backward pass that does not retain the graph, ``saved`` is released and ``inputs``
-    becomes light records: each recorded input is replaced by its node, each constant by a
-    :class:`Released` record (shape, dtype, and the values of small ones); leaves that require
-    grad stay (their owner keeps them anyway). Drawing still works; the activations are gone.
+    After a backward pass that does not retain the graph, ``saved`` and ``inputs`` are released
+    (the activations go with them) and ``next`` remains: the graph can still be walked and drawn.
 
-    Set only where they apply: ``trace`` (under anomaly mode), ``prev`` (on a node that an
-    in-place operation made the new history of a tensor: the node it replaced), ``stale``
-    (a gate that saved its output, whose output was then changed in place), ``retained`` (the
-    output's gradient, when ``retain_grad`` kept it) and, once released, ``shape``, ``dtype``
-    and ``value`` (the output's values when it has at most ``Released.KEEP`` elements).
+    Set only where they apply: ``trace`` (under anomaly mode), ``stale`` (a gate that saved its
+    output, whose output was then changed in place), ``retained`` (the output's gradient, when
+    ``retain_grad`` kept it) and ``value`` (the output's values, when it was retained and small).
     """
 
     __slots__ = (
-        "gate", "inputs", "saved", "attrs", "shape", "dtype", "seq", "scope", "hooks",
-        "versions", "epoch", "trace", "prev", "stale", "retained", "value", "__weakref__",
+        "gate", "inputs", "next", "saved", "attrs", "seq", "scope", "hooks", "epoch", "trace",
+        "stale", "retained", "value", "__weakref__",
     )  # fmt: skip
 
     @property
@@ -154,7 +166,7 @@ class Node:
     @property
     def next_functions(self) -> tuple:
         """The nodes feeding this one (None for leaves and constants), in input order."""
-        return tuple(producer(t, self.seq) for t in self.inputs)
+        return tuple(e if type(e) is Node else None for e in self.next)
 
     def register_prehook(self, hook: Callable) -> RemovableHandle:
         """Call ``hook(grad)`` on this node's output gradient before its rule runs."""
@@ -165,41 +177,6 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<{self.gate.name}>"
-
-
-def producer(t: Any, seq: int) -> Node | None:
-    """The node that made the value of input ``t`` that a gate recorded at ``seq`` used.
-
-    Usually ``t.grad_fn``; but an in-place change records a newer node as the tensor's history
-    (its ``prev`` is the one it replaced), and gates recorded before the change must still send
-    their gradient to the history they saw. ``t`` may also be a released record or a node.
-    """
-    if type(t) is Node:
-        return t
-    gf = t.grad_fn
-    while gf is not None and gf.seq > seq:
-        gf = gf.prev
-    return gf
-
-
-class Released:
-    """What a node keeps of a large constant input after its graph was released: its shape and
-    dtype (constants of at most ``KEEP`` elements, and gate outputs that small, keep their
-    values)."""
-
-    KEEP = 16
-    __slots__ = ("shape", "dtype")
-
-    def __init__(self, shape: tuple[int, ...], dtype: Any) -> None:
-        self.shape = shape
-        self.dtype = dtype
-
-    requires_grad = False
-    grad_fn = None
-    grad = None
-
-    def __repr__(self) -> str:
-        return f"<released constant {self.shape} {self.dtype}>"
 
 
 class RemovableHandle:
@@ -230,21 +207,10 @@ class RemovableHandle:
 # --- version counters --------------------------------------------------------------------------
 
 
-class VersionCounter:
-    """How often a tensor's storage was changed in place, shared by the tensor and every view of
-    it (PyTorch's model). ``views`` holds weak references to the views made under grad mode, so
-    an in-place change through any of them can bring the others' histories up to date."""
-
-    __slots__ = ("value", "views")
-
-    def __init__(self) -> None:
-        self.value = 0
-        self.views: list | None = None
-
-
 class _Epoch:
-    """Counts in-place changes anywhere: a node recorded at the current epoch can have seen no
-    in-place change since, so ``backward`` skips its version check (the common case)."""
+    """Counts in-place changes anywhere. A node keeps the epoch it was recorded in: if nothing
+    changed in place since (the common case), ``backward`` skips its version check, and a
+    storage last changed at a later epoch was changed after the gate saw it."""
 
     __slots__ = ("value", "lock")
 
@@ -252,12 +218,45 @@ class _Epoch:
         self.value = 0
         self.lock = threading.Lock()
 
-    def advance(self) -> None:
+    def advance(self) -> int:
         with self.lock:
             self.value += 1
+            return self.value
 
 
 EPOCH = _Epoch()
+
+
+class VersionCounter:
+    """How often a tensor's storage was changed in place (its version), shared by the tensor
+    and every view of it (PyTorch's model); ``changes`` remembers the epochs of the latest
+    changes, so a gate can tell which version it saw. ``views`` holds weak references to the
+    views of the storage, so a change through one can bring the others' histories up to date."""
+
+    KEEP = 32  # changes remembered
+    __slots__ = ("value", "changes", "views")
+
+    def __init__(self) -> None:
+        self.value = 0
+        self.changes: list[int] = []  # epochs of the latest changes, oldest first
+        self.views: list | None = None
+
+    def bump(self) -> None:
+        self.value += 1
+        self.changes.append(EPOCH.advance())
+        if len(self.changes) > 2 * self.KEEP:
+            del self.changes[: self.KEEP]
+
+    def changed_since(self, epoch: int) -> bool:
+        return bool(self.changes) and self.changes[-1] > epoch
+
+    def version_at(self, epoch: int) -> str:
+        """The version the storage had at ``epoch`` ("at most N" when it was changed more
+        times since than this counter remembers)."""
+        later = sum(1 for e in self.changes if e > epoch)
+        if later == len(self.changes) and self.value > later:
+            return f"at most {self.value - later}"
+        return str(self.value - later)
 
 
 class ModifiedError(RuntimeError):
@@ -271,21 +270,37 @@ class Modes:
     """The recording state one thread sees: immutable, replaced as a whole when a mode changes,
     so a context manager restores exactly what it found."""
 
-    __slots__ = ("enabled", "scope", "anomaly", "inference")
+    __slots__ = ("enabled", "scope", "anomaly", "inference", "_flipped", "_scoped")
 
-    def __init__(self, enabled: bool, scope: str | None, anomaly: bool, inference: bool) -> None:
+    def __init__(self, enabled: bool, scope: str | None, anomaly: Any, inference: bool) -> None:
         self.enabled = enabled  # record gates?
         self.scope = scope  # dotted name of the nn.Module whose forward is running (for drawing)
-        self.anomaly = anomaly  # capture where each gate ran, check for NaN/inf
+        self.anomaly = anomaly  # False, "trace" (where each gate ran) or "check" (and NaN/inf)
         self.inference = inference  # inside inference_mode()
+        self._flipped: Modes | None = None  # the same modes with `enabled` flipped, once made
+        self._scoped: dict[str | None, Modes] = {}  # the same modes in other scopes, once made
+
+    def with_enabled(self, enabled: bool) -> Modes:
+        """These modes with recording on or off (made once per Modes: no_grad blocks are
+        entered often)."""
+        if enabled == self.enabled:
+            return self
+        flipped = self._flipped
+        if flipped is None:  # (one way only: no reference cycle for the collector to find)
+            flipped = self._flipped = Modes(enabled, self.scope, self.anomaly, self.inference)
+        return flipped
 
     def replace(self, **changes: Any) -> Modes:
-        fields = {k: getattr(self, k) for k in self.__slots__}
+        fields = {k: getattr(self, k) for k in ("enabled", "scope", "anomaly", "inference")}
         fields.update(changes)
         return Modes(**fields)
 
     def with_scope(self, scope: str | None) -> Modes:
-        return Modes(self.enabled, scope, self.anomaly, self.inference)
+        """These modes in another scope (made once per scope: every module call enters one)."""
+        scoped = self._scoped.get(scope)
+        if scoped is None:
+            scoped = self._scoped[scope] = Modes(self.enabled, scope, self.anomaly, self.inference)
+        return scoped
 
 
 # A new thread starts from the default: grad mode on, no scope, no anomaly mode.
@@ -310,16 +325,23 @@ class _ModeContext:
     step of a decorated generator), then restores the previous state of this thread."""
 
     changes: dict[str, Any] = {}
+    _tokens: list | None = None  # one per __enter__ not yet exited (an instance may nest)
+
+    def _apply(self, m: Modes) -> Modes:
+        return m.replace(**self.changes)
 
     def _enter(self) -> contextvars.Token:
-        return _MODES.set(_MODES.get().replace(**self.changes))
+        return _MODES.set(self._apply(_MODES.get()))
 
     def __enter__(self) -> None:
-        self._tokens = getattr(self, "_tokens", [])
-        self._tokens.append(self._enter())
+        token = _MODES.set(self._apply(_MODES.get()))
+        if self._tokens is None:
+            self._tokens = [token]
+        else:
+            self._tokens.append(token)
 
     def __exit__(self, *exc: object) -> None:
-        _MODES.reset(self._tokens.pop())
+        _MODES.reset(self._tokens.pop())  # type: ignore[union-attr]
 
     def __call__(self, fn: Callable) -> Callable:
         factory = self._factory()
@@ -368,11 +390,17 @@ class no_grad(_ModeContext):
 
     changes = {"enabled": False}
 
+    def _apply(self, m: Modes) -> Modes:  # (the common case, without the general replace)
+        return m.with_enabled(False)
+
 
 class enable_grad(_ModeContext):
     """Re-enables recording inside a ``no_grad`` block. Also a decorator. Per thread."""
 
     changes = {"enabled": True}
+
+    def _apply(self, m: Modes) -> Modes:
+        return m.with_enabled(True)
 
 
 class set_grad_enabled(_ModeContext):
@@ -383,6 +411,9 @@ class set_grad_enabled(_ModeContext):
         self.mode = bool(mode)
         self.changes = {"enabled": self.mode}
         self._undo: contextvars.Token | None = self._enter()  # takes effect now, like PyTorch
+
+    def _apply(self, m: Modes) -> Modes:
+        return m.with_enabled(self.mode)
 
     def __enter__(self) -> None:
         pass

@@ -6,8 +6,8 @@ of it): a gate that saved a value for its gradient refuses to run once that valu
 
 When the change must be recorded (grad mode on, and the tensor or the new value requires grad),
 the new value is computed out of place, from a stand-in for the old value, and written into the
-storage; the tensor then gets the new node as its history (its ``prev`` is the node it replaces,
-so gates recorded before the change still send their gradients to the history they saw). A
+storage; the tensor then gets the new node as its history (gates recorded before the change
+keep their edges to the node it replaces, so their gradients reach the history they saw). A
 change made through a view becomes an ``index_put`` into the view's base, and every view of that
 base gets a history as a gather from the base's new one.
 
@@ -25,7 +25,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from .gates._common import base_of
 from .gates.shape import getitem, index_arg, index_put
-from .graph import EPOCH, Node, modes, next_seq
+from .graph import Node, modes, next_seq
 from .tensor import Tensor, _wrap, attach_retain_hook, counter
 
 # --- views -------------------------------------------------------------------------------------
@@ -64,10 +64,9 @@ def _index_of(view: Tensor, base: Tensor, op: str) -> tuple:
 
 
 def set_history(t: Tensor, node: Node) -> None:
-    """``t``'s value is now the output of ``node``; the node it had stays reachable as ``prev``
-    for the gates recorded before."""
+    """``t``'s value is now the output of ``node`` (gates recorded before keep their edges to
+    the node it had)."""
     old = t.grad_fn
-    node.prev = old
     t.grad_fn = node
     t.requires_grad = True
     if t._extra is not None and t._extra.retains:  # retain_grad moves to the new history
@@ -95,8 +94,7 @@ def bump(t: Tensor) -> None:
     base = base_of(t)
     root = t if base is None else base
     c = counter(root)
-    c.value += 1
-    EPOCH.advance()
+    c.bump()
     gf = root.grad_fn
     if gf is not None and gf.gate.saves_output and getattr(gf, "stale", None) is None:
         gf.stale = (root.shape, c.value, c.value - 1)
@@ -147,8 +145,7 @@ def _reads_stand_in(node: Node, old: Tensor, since: int) -> bool:
         for i, x in enumerate(n.inputs):
             if x is old and (reads is None or i in reads):
                 return True
-            if isinstance(x, Tensor) and x.grad_fn is not None:
-                stack.append(x.grad_fn)
+        stack.extend(e for e in n.next if type(e) is Node)
     return False
 
 

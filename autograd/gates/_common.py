@@ -37,9 +37,11 @@ def _scalar_dtype(x: Any, like: np.dtype | None) -> np.dtype:
 def operand(x: Any, like: Tensor | None = None) -> Tensor:
     """A constant operand as a Tensor: Python numbers are weak (see above); arrays and other
     data keep their own dtype (Python floats in lists become float32)."""
+    kind = type(x)
+    if (kind is float or kind is int) and like is not None and like.data.dtype.kind == "f":
+        return _wrap(np.asarray(x, dtype=like.data.dtype))  # the common case: x * 0.5
     if isinstance(x, Tensor):
         return x
-    kind = type(x)
     if kind is float or kind is int or kind is bool or isinstance(x, (np.number, np.bool_)):
         return _wrap(
             np.asarray(x, dtype=_scalar_dtype(x, None if like is None else like.data.dtype))
@@ -101,9 +103,7 @@ def record(
     """Wrap ``data`` as the output of ``gate``, recording a node when some input requires grad."""
     for t in inputs:
         if t.requires_grad:
-            if modes().enabled:
-                return _recorded(gate, data, inputs, saved, attrs)
-            break
+            return _recorded(gate, data, inputs, saved, attrs)  # (it checks grad mode)
     return _wrap(data)
 
 
@@ -190,18 +190,26 @@ def base_of(t: Tensor) -> Tensor | None:
 
 def as_view(out: Tensor, x: Tensor) -> Tensor:
     """Mark ``out``, whose array looks into ``x``'s memory, as a view of ``x``'s base: they share
-    one version counter, and an in-place change through either updates the other's history."""
+    one version counter, and (under grad mode) an in-place change that gives the base a new
+    history updates the view's too (``inplace.refresh_views``)."""
     xe = x._extra
-    root = x if xe is None or xe.base is None else xe.base
-    c = counter(root)
+    if xe is not None and xe.base is not None:
+        root = xe.base
+        c = xe.counter
+    else:
+        root = x
+        c = counter(x)
     e = _Extra()
     e.base = root
     e.counter = c
     out._extra = e
-    views = c.views
-    if views is None:
-        views = c.views = []
-    elif len(views) % 256 == 255:  # forget dead views now and then (the list stays bounded)
-        views[:] = [r for r in views if r() is not None]
-    views.append(weakref.ref(out))
+    # Only a base that can get a new history needs its views listed: not a leaf that requires
+    # grad (it may change in place only under no_grad, unrecorded), and not under no_grad.
+    if (root.grad_fn is not None or not root.requires_grad) and modes().enabled:
+        views = c.views
+        if views is None:
+            views = c.views = []
+        elif len(views) % 256 == 255:  # forget dead views now and then (the list stays bounded)
+            views[:] = [r for r in views if r() is not None]
+        views.append(weakref.ref(out))
     return out

@@ -206,9 +206,7 @@ def _conv_record(x: Tensor, w: Tensor, b: Tensor | None, geo: _Geo, cols: Any = 
     """Run and record the conv gate for already-checked operands."""
     out, cols = _conv_kernel(_as4(x.data), _as4(w.data), None if b is None else b.data, geo, cols)
     inputs = (x, w) if b is None else (x, w, b)
-    if (
-        x.requires_grad or w.requires_grad or (b is not None and b.requires_grad)
-    ) and modes().enabled:
+    if x.requires_grad or w.requires_grad or (b is not None and b.requires_grad):
         saved = cols if w.requires_grad else None  # the weight gradient reuses the im2col matrix
         return _recorded(_CONV[geo.nd], out, inputs, saved, geo)
     return _wrap(out)
@@ -394,7 +392,7 @@ def _spread(piece: Any, geo: _Geo, n: int, c: int, dtype: Any) -> np.ndarray:
 def _max_pool(op: str, nd: int, x: Any, kernel_size: Any, stride: Any, padding: Any) -> Tensor:
     x, unbatched = _pool_input(op, nd, x)
     geo = _pool_geometry(op, nd, x, kernel_size, stride, padding)
-    recording = x.requires_grad and modes().enabled
+    recording = x.requires_grad and modes().enabled  # (no index array to keep otherwise)
     out, idx = _max_pool_kernel(x.data, geo, recording)
     if geo.nd == 1:
         out = out[:, :, 0, :]
@@ -503,7 +501,7 @@ def _avg_pool_record(x: Tensor, geo: _Geo) -> Tensor:
     out *= 1.0 / (geo.k[0] * geo.k[1])  # z = window mean, padding counted (count_include_pad)
     if geo.nd == 1:
         out = out[:, :, 0, :]
-    if x.requires_grad and modes().enabled:
+    if x.requires_grad:
         return _recorded(_AVG_POOL[geo.nd], out, (x,), None, geo)
     return _wrap(out)
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import Gate, Node, gate, modes
-from ..tensor import DEFAULT_FLOAT, Tensor, _from_node, _recorded, _wrap
+from ..tensor import DEFAULT_FLOAT, Tensor, _from_node, _recorded1, _recorded2, _wrap
 from ._common import _t, float_data, pair, promoted, record
 
 # --- shared helpers ----------------------------------------------------------------------------
@@ -51,10 +51,9 @@ def _binary(
                 return _wrap(kernel(a, b.data))
             a, b = pair(a, b)
         ad, bd = a.data, b.data
-        if (ad.dtype is not bd.dtype and ad.dtype != bd.dtype) or (
-            true_division and ad.dtype.kind != "f"
-        ):
-            ad, bd = promoted(g.name, a, b, true_division)
+        da = ad.dtype
+        if da is not bd.dtype and da != bd.dtype or true_division and da.kind != "f":
+            ad, bd = promoted(g.name, a, b, true_division)  # PyTorch's promotion (rare)
         try:
             out = kernel(ad, bd)
         except ValueError as err:
@@ -65,8 +64,10 @@ def _binary(
                     f"{g.name}: shapes {a.shape} and {b.shape} cannot be broadcast together"
                 ) from None
             raise ValueError(f"{g.name}: {err} (dtypes {a.dtype} and {b.dtype})") from None
-        if (a.requires_grad or b.requires_grad) and modes().enabled:
-            return _recorded(g, out, (a, b))
+        if a.requires_grad or b.requires_grad:  # (_recorded2 checks grad mode)
+            if type(out) is not np.ndarray:  # ufuncs on 0-d arrays return NumPy scalars
+                out = np.asarray(out)
+            return _recorded2(g, out, a, b)
         return _wrap(out)
 
     forward.__name__ = forward.__qualname__ = g.name
@@ -75,8 +76,8 @@ def _binary(
 
 
 def _unary(g: Any, out: np.ndarray, x: Tensor, saved: Any = None) -> Tensor:
-    if x.requires_grad and modes().enabled:
-        return _recorded(g, out, (x,), saved)
+    if x.requires_grad:
+        return _recorded1(g, out if type(out) is np.ndarray else np.asarray(out), x, saved)
     return _wrap(out)
 
 
@@ -138,7 +139,7 @@ def neg(x: Any) -> Tensor:
     return _unary(NEG, np.negative(x.data), x)  # z = -x
 
 
-@gate("neg", "negates: the input receives -g", reads=())
+@gate("neg", "negates: the input receives -g", reads=(), keeps_shape=True)
 def NEG(node: Node, g: Tensor) -> tuple:
     return (-g,)
 
@@ -176,7 +177,13 @@ def exp(x: Any) -> Tensor:
     return _unary(EXP, out, x, out)
 
 
-@gate("exp", "scales: the input receives g * e^x (the output itself)", reads=(), saves_output=True)
+@gate(
+    "exp",
+    "scales: the input receives g * e^x (the output itself)",
+    reads=(),
+    saves_output=True,
+    keeps_shape=True,
+)
 def EXP(node: Node, g: Tensor) -> tuple:
     return (g * _from_node(node.saved, node),)  # the output e^x, still differentiable
 
@@ -192,7 +199,7 @@ def log(x: Any) -> Tensor:
     return _unary(LOG, np.log(float_data(x)), x)  # z = ln x
 
 
-@gate("log", "scales: the input receives g / x")
+@gate("log", "scales: the input receives g / x", keeps_shape=True)
 def LOG(node: Node, g: Tensor) -> tuple:
     return (_times_local(g, 1.0 / node.inputs[0]),)
 
@@ -203,7 +210,13 @@ def sqrt(x: Any) -> Tensor:
     return _unary(SQRT, out, x, out)
 
 
-@gate("sqrt", "scales: the input receives g / (2 sqrt(x))", reads=(), saves_output=True)
+@gate(
+    "sqrt",
+    "scales: the input receives g / (2 sqrt(x))",
+    reads=(),
+    saves_output=True,
+    keeps_shape=True,
+)
 def SQRT(node: Node, g: Tensor) -> tuple:
     return (_times_local(g, 0.5 / _from_node(node.saved, node)),)
 
@@ -213,7 +226,7 @@ def abs(x: Any) -> Tensor:
     return _unary(ABS, np.abs(x.data), x)  # z = |x|
 
 
-@gate("abs", "routes by sign: the input receives g * sign(x); abs'(0) = 0")
+@gate("abs", "routes by sign: the input receives g * sign(x); abs'(0) = 0", keeps_shape=True)
 def ABS(node: Node, g: Tensor) -> tuple:
     return (g * Tensor(np.sign(node.inputs[0].data)),)
 
@@ -229,7 +242,12 @@ def cast(x: Any, dtype: Any) -> Tensor:
     return _unary(CAST, out, x)
 
 
-@gate("cast", "converts: the input receives g converted back to its own dtype", reads=())
+@gate(
+    "cast",
+    "converts: the input receives g converted back to its own dtype",
+    reads=(),
+    keeps_shape=True,
+)
 def CAST(node: Node, g: Tensor) -> tuple:
     return (cast(g, node.inputs[0].dtype),)
 
@@ -239,7 +257,7 @@ def clone(x: Any) -> Tensor:
     return _unary(CLONE, x.data.copy(), x)  # z = x (a copy)
 
 
-@gate("clone", "passes: the input receives g unchanged", reads=())
+@gate("clone", "passes: the input receives g unchanged", reads=(), keeps_shape=True)
 def CLONE(node: Node, g: Tensor) -> tuple:
     return (g,)
 
@@ -297,12 +315,12 @@ def relu(x: Any) -> Tensor:
     d = x.data
     zero = _ZEROS.get(d.dtype)
     out = np.maximum(d, _zero(d.dtype) if zero is None else zero)  # z = max(x, 0)
-    if x.requires_grad and modes().enabled:  # (_unary inlined: the hottest activations)
-        return _recorded(RELU, out, (x,))
+    if x.requires_grad:  # (_unary inlined: the hottest activations)
+        return _recorded1(RELU, out if type(out) is np.ndarray else np.asarray(out), x)
     return _wrap(out)
 
 
-@gate("relu", "routes: g passes where x > 0, else 0; relu'(0) = 0")
+@gate("relu", "routes: g passes where x > 0, else 0; relu'(0) = 0", keeps_shape=True)
 def RELU(node: Node, g: Tensor) -> tuple:
     return (g * Tensor(node.inputs[0].data > 0),)
 
@@ -326,7 +344,11 @@ def leaky_relu(x: Any, negative_slope: float = 0.01) -> Tensor:
     return record(LEAKY_RELU, out, (x,), None, negative_slope)  # z = x if x > 0 else slope * x
 
 
-@gate("leaky_relu", "routes: g where x > 0, slope * g elsewhere; the slope applies at x = 0")
+@gate(
+    "leaky_relu",
+    "routes: g where x > 0, slope * g elsewhere; the slope applies at x = 0",
+    keeps_shape=True,
+)
 def LEAKY_RELU(node: Node, g: Tensor) -> tuple:
     x = node.inputs[0].data
     local = np.where(x > 0, 1.0, node.attrs).astype(x.dtype)
@@ -352,6 +374,7 @@ def sigmoid(x: Any) -> Tensor:
     "squashes: the input receives g * s * (1 - s), s the output",
     reads=(),
     saves_output=True,
+    keeps_shape=True,
 )
 def SIGMOID(node: Node, g: Tensor) -> tuple:
     s = _from_node(node.saved, node)  # the output, still differentiable
@@ -369,13 +392,19 @@ def tanh(x: Any) -> Tensor:
     x = x if type(x) is Tensor else _t(x)  # (no call for the common case)
     d = x.data
     out = np.tanh(d if d.dtype.kind == "f" else d.astype(DEFAULT_FLOAT))  # z = tanh x
-    if x.requires_grad and modes().enabled:
-        return _recorded(TANH, out, (x,), out)
+    if x.requires_grad:
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        return _recorded1(TANH, out, x, out)
     return _wrap(out)
 
 
 @gate(
-    "tanh", "squashes: the input receives g * (1 - t^2), t the output", reads=(), saves_output=True
+    "tanh",
+    "squashes: the input receives g * (1 - t^2), t the output",
+    reads=(),
+    saves_output=True,
+    keeps_shape=True,
 )
 def TANH(node: Node, g: Tensor) -> tuple:
     t = _from_node(node.saved, node)  # the output, still differentiable
@@ -394,7 +423,7 @@ def softplus(x: Any) -> Tensor:
     return _unary(SOFTPLUS, np.logaddexp(d.dtype.type(0), d), x)  # z = ln(1 + e^x), stable
 
 
-@gate("softplus", "smooth relu: the input receives g * sigmoid(x)")
+@gate("softplus", "smooth relu: the input receives g * sigmoid(x)", keeps_shape=True)
 def SOFTPLUS(node: Node, g: Tensor) -> tuple:
     return (g * sigmoid(node.inputs[0]),)
 
@@ -413,7 +442,7 @@ def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
     return record(CLIP, out, (x,), None, (min, max))
 
 
-@gate("clip", "gates: g passes where lo <= x <= hi (bounds included), else 0")
+@gate("clip", "gates: g passes where lo <= x <= hi (bounds included), else 0", keeps_shape=True)
 def CLIP(node: Node, g: Tensor) -> tuple:
     x = node.inputs[0].data
     lo, hi = node.attrs

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Node, gate, modes
+from ..graph import Node, gate
 from ..tensor import Tensor, _recorded, _wrap
 from ._common import pair
 
@@ -27,7 +27,7 @@ def matmul(a: Any, b: Any) -> Tensor:
         raise ValueError(
             f"matmul: shapes {a.shape} and {b.shape} are not aligned ({why})"
         ) from None
-    if (a.requires_grad or b.requires_grad) and modes().enabled:
+    if a.requires_grad or b.requires_grad:
         return _recorded(MATMUL, out, (a, b))
     return _wrap(out)
 
@@ -113,7 +113,7 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
         else:
             out = out + bias.data  # mixed dtypes promote, as the composition would
         inputs = (x, weight, bias)
-    if any(t.requires_grad for t in inputs) and modes().enabled:
+    if x.requires_grad or weight.requires_grad or (bias is not None and bias.requires_grad):
         return _recorded(LINEAR, out, inputs)
     return _wrap(out)
 

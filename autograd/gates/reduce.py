@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..graph import Node, gate
-from ..tensor import DEFAULT_FLOAT, Tensor, _from_node, _wrap
+from ..tensor import DEFAULT_FLOAT, Tensor, _from_node, _recorded1, _wrap
 from ._common import _t, broadcast_axes, broadcast_view, dim_arg, normalize_axis, record
 
 _INT64 = np.dtype(np.int64)
@@ -38,16 +38,21 @@ def sum(
     x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
 ) -> Tensor:
     """Sum over ``axis``/``dim``. Integers and booleans sum to int64, as in PyTorch."""
-    x = _t(x)
-    axes = normalize_axis(dim_arg(axis, dim, "sum"), x.ndim, "sum")
-    keep = keepdims or keepdim
+    x = x if type(x) is Tensor else _t(x)
+    if dim is not None:
+        axis = dim_arg(axis, dim, "sum")
     d = x.data
-    out = np.add.reduce(
-        d, axis=axes, keepdims=keep, dtype=_INT64 if d.dtype.kind in "biu" else None
-    )
-    if type(out) is not np.ndarray:  # z = sum_i x_i (np.sum's kernel)
+    axes = normalize_axis(axis, d.ndim, "sum")
+    keep = keepdims or keepdim
+    if d.dtype.kind in "biu":  # integers and booleans sum to int64, as in PyTorch
+        out = np.add.reduce(d, axis=axes, keepdims=keep, dtype=_INT64)
+    else:
+        out = np.add.reduce(d, axis=axes, keepdims=keep)  # z = sum_i x_i (np.sum's kernel)
+    if type(out) is not np.ndarray:
         out = np.asarray(out)
-    return record(SUM, out, (x,), None, (axes, keep))
+    if x.requires_grad:
+        return _recorded1(SUM, out, x, attrs=(axes, keep))
+    return _wrap(out)
 
 
 @gate("sum", "distributes: every summed element receives the upstream gradient", reads=())

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Node, gate, modes
+from ..graph import Node, gate
 from ..tensor import Tensor, _recorded, _wrap
 from ._common import (
     _t,
@@ -51,7 +51,7 @@ def reshape(x: Any, shape: Any) -> Tensor:
 def _view_result(g: Any, out: np.ndarray, x: Tensor, attrs: Any) -> Tensor:
     """A shape gate's output: recorded when needed, and marked as a view of ``x`` when NumPy made
     it one (one version counter; an in-place change through it reaches ``x``)."""
-    if x.requires_grad and modes().enabled:
+    if x.requires_grad:
         t = _recorded(g, out, (x,), None, attrs)
     else:
         t = _wrap(out)

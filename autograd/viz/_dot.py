@@ -25,8 +25,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from ..graph import Node
 from ..tensor import Tensor
 from . import _format as fmt
@@ -156,7 +154,8 @@ class _Builder:
             fields.append(name)
         elif info.leaf:
             fields.append("leaf" if info.requires_grad else "constant")
-        fields.append(f"{tuple(info.shape)} {getattr(info.dtype, 'name', info.dtype)}")
+        if info.shape is not None:
+            fields.append(f"{tuple(info.shape)} {info.dtype.name}")
         if self.opts.show_values:
             fields.append(
                 "value " + fmt.summary(info.data) if info.data is not None else "value released"
@@ -209,7 +208,7 @@ class _Builder:
             gnorm = fmt.norm(info.grad) if info.grad is not None else None
             if i < BOX_LEAVES_LISTED:
                 name = self.name_of(t) or ("leaf" if info.requires_grad else "constant")
-                line = f"{name} {tuple(info.shape)}"
+                line = f"{name} {tuple(info.shape or ())}"
                 if self.opts.show_grads and gnorm is not None:
                     line += f" grad norm {gnorm:.4g}"
                 fields.append(line)
@@ -266,7 +265,7 @@ def build(w: Walk, names: Mapping[Tensor, str], opts: Options) -> tuple[str, Sta
             # the box that alone uses them; data inputs stay outside
             if (
                 type(item) is not Node  # a leaf
-                and (item.requires_grad or int(np.prod(box(w, item).shape)) <= 1)
+                and (item.requires_grad or item.data.size <= 1)
                 and item not in b.outputs
             ):
                 users = {key_of.get(n) for n in w.consumers.get(item, ())}
@@ -348,8 +347,10 @@ def build(w: Walk, names: Mapping[Tensor, str], opts: Options) -> tuple[str, Sta
         if kind == "gate":
             node = payload
             ident = b.ids[("gate", node)]
-            many = len(node.inputs) > 1
+            many = len(node.next) > 1
             for slot, t in enumerate(w.sources[node]):
+                if t is None:
+                    continue  # a constant the released graph no longer holds
                 src = b.ids.get(("t", t))
                 if src is None:
                     if type(t) is not Node and not t.requires_grad and not opts.show_constants:
@@ -363,7 +364,7 @@ def build(w: Walk, names: Mapping[Tensor, str], opts: Options) -> tuple[str, Sta
             sources: dict[str, None] = {}  # ordered set: one edge per source
             for node in box_nodes[k]:
                 for t in w.sources[node]:
-                    if key_of.get(t) == k or t in absorbed_leaves:
+                    if t is None or key_of.get(t) == k or t in absorbed_leaves:
                         continue
                     src = b.ids.get(("t", t))
                     if src is None:

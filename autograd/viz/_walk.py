@@ -1,10 +1,11 @@
 """Walk a backward graph breadth-first from its outputs (iteratively: graphs can be 100,000+ deep).
 
 What the drawing calls a *box* is one value of the graph: either the output of a gate (keyed by
-its node) or a leaf (keyed by the leaf tensor, or by the light record a released graph keeps of
-a constant). ``Box`` says what is known about it: before ``backward()`` the output tensors are
-still reachable through their consumers, so values show; after a backward pass that released
-the graph, a gate's output shows its shape and dtype, and its gradient if it was retained.
+its node) or a leaf (keyed by the tensor). ``Box`` says what is known about it: before
+``backward()`` the output tensors are still reachable through their consumers, so values show;
+after a backward pass that released the graph, gates and their edges remain, leaves that require
+grad keep their values and gradients, a gate's output shows what ``retain_grad`` kept (its
+gradient, and its values when small), and constants are gone with the activations.
 
 The walk fixes the drawing order: gates and leaves are numbered in the order the walk first meets
 them, never by ``id()``, so the same computation always yields the same DOT text.
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Node, Released, producer
+from ..graph import Node
 from ..tensor import Tensor
 
 
@@ -28,10 +29,10 @@ class Walk:
     """What is reachable from some outputs.
 
     ``order`` lists every gate (a ``Node``; the drawing shows its output as a second box) and
-    every leaf (a ``Tensor``, or a ``Released`` record of a constant) in breadth-first discovery
-    order from the outputs. ``sources[node]`` gives, slot by slot, the box each input comes from
-    (the feeding node for a gate output, else the leaf). ``out[node]`` is the output tensor when
-    the walk met it. ``consumers`` maps a box key to the gates that use it.
+    every leaf ``Tensor`` in breadth-first discovery order from the outputs. ``sources[node]``
+    gives, slot by slot, the box each input comes from (the feeding node for a gate output, the
+    leaf itself, or None for a constant the released graph no longer has). ``out[node]`` is the
+    output tensor when the walk met it. ``consumers`` maps a box key to the gates that use it.
     """
 
     outputs: list[Tensor]
@@ -69,10 +70,10 @@ def box(w: Walk, key: Any) -> Box:
             return Box(t.data, t.shape, t.dtype, grad, True, False)
         retained = getattr(key, "retained", None)
         grad = retained.data if retained is not None else None
-        shape, dtype = getattr(key, "shape", ()), getattr(key, "dtype", None)
-        return Box(getattr(key, "value", None), shape, dtype, grad, True, False)
-    if isinstance(key, Released):
-        return Box(None, key.shape, key.dtype, None, False, True)
+        value = getattr(key, "value", None)
+        known = grad if grad is not None else value
+        shape, dtype = (known.shape, known.dtype) if known is not None else (None, None)
+        return Box(value, shape, dtype, grad, True, False)
     grad = key.grad.data if key.grad is not None else None
     return Box(key.data, key.shape, key.dtype, grad, key.requires_grad, True)
 
@@ -101,15 +102,17 @@ def walk(outputs: Iterable[Tensor], consumers: bool = False) -> Walk:
     while queue:  # the hot loop: a 100,000-gate graph passes here 100,000 times
         node = queue.popleft()
         srcs = sources[node] = []
-        for x in node.inputs:
-            parent = producer(x, node.seq)
-            if parent is None:
-                k = x  # a leaf, a constant, or a released record of one
+        inputs = node.inputs  # None once a backward pass released them
+        for slot, edge in enumerate(node.next):
+            if edge is None:  # a constant: drawn while the graph still holds it
+                k = None if inputs is None else inputs[slot]
             else:
-                k = parent
-                if type(x) is Tensor and x.grad_fn is parent:
-                    out.setdefault(parent, x)
+                k = edge
+                if type(edge) is Node and inputs is not None and inputs[slot].grad_fn is edge:
+                    out.setdefault(edge, inputs[slot])
             srcs.append(k)
+            if k is None:
+                continue
             if consumers:
                 users.setdefault(k, []).append(node)
             meet(k)

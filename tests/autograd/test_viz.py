@@ -84,8 +84,25 @@ def tiny_mlp(backward: bool = True) -> tuple[autograd.Tensor, dict[str, autograd
     loss = (out * out).sum()
     if backward:
         viz.retain_grads(loss)
-        loss.backward()
+        loss.backward(retain_graph=True)  # keeps the activations (and constants) to draw
     return loss, {"fc1.weight": w1, "fc1.bias": b1, "fc2.weight": w2, "fc2.bias": b2}
+
+
+def test_a_released_graph_still_draws_gates_parameters_and_gradients() -> None:
+    """After a backward pass that does not retain the graph, the activations are gone: the
+    drawing keeps every gate, the parameters with their gradients, and what retain_grad kept."""
+    x = autograd.tensor(np.array([[0.5, -1.0]], dtype=np.float32))
+    w = autograd.tensor(np.array([[1.0], [2.0]], dtype=np.float32), requires_grad=True)
+    h = x @ w
+    h.retain_grad()
+    loss = (h.relu() * 3.0).sum()
+    loss.backward()
+    dot = viz.draw(loss, params={"w": w}).dot
+    for gate in ("matmul", "relu", "mul", "sum"):
+        assert f'label="{gate}"' in dot
+    assert "{w|(2, 1) float32|value [[1.0], [2.0]]|grad [[0.0], [0.0]]}" in dot
+    assert "(1, 1) float32|value [[-1.5]]|grad [[0.0]]" in dot  # the retained h
+    assert "value released" in dot and "constant" not in dot
 
 
 def chain(n: int) -> autograd.Tensor:
