@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Generator
-from autograd.creation import _rng
+from autograd.random import resolve_generator as _rng
 
 from .dataset import Dataset, TensorDataset
 

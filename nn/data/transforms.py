@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from autograd import Generator, Tensor
-from autograd.creation import _rng
+from autograd.random import resolve_generator as _rng
 
 Image = Tensor | np.ndarray
 
