@@ -233,13 +233,18 @@ _WRITER = textwrap.dedent(
 
 
 def test_kill_during_save_leaves_a_loadable_checkpoint(tmp_path):
-    trials = int(os.environ.get("GATEGRAD_KILL_TRIALS", "20"))
+    """SIGKILL a process that saves 8 MB checkpoints in a loop, at random moments, until enough
+    kills have landed inside a save (after its temporary file was created, before it replaced
+    the checkpoint; the temporary file is left behind): each time the path holds a complete
+    checkpoint, the previous or the new one."""
+    wanted = int(os.environ.get("GATEGRAD_KILL_TRIALS", "3"))  # kills that must land mid-save
     path = tmp_path / "ck"
+    full_size = len(dumps({"step": 0, "w": np.arange(1_000_000, dtype=np.float64)}))
     nn.save({"step": 0, "w": np.arange(1_000_000, dtype=np.float64)}, path)
     rng = np.random.default_rng(0)
-    strays = 0
-    steps_seen = []
-    for _ in range(trials):
+    trials, mid_save, mid_write, steps_seen = 0, 0, 0, []
+    while mid_save < wanted and trials < 40 * wanted:
+        trials += 1
         proc = subprocess.Popen(
             [sys.executable, "-c", _WRITER, str(path)],
             stdout=subprocess.PIPE,
@@ -259,12 +264,16 @@ def test_kill_during_save_leaves_a_loadable_checkpoint(tmp_path):
         steps_seen.append(got["step"])
         for p in tmp_path.iterdir():
             if p.name != "ck":
-                strays += 1  # a temp file from a save that the kill interrupted
+                assert p.name.startswith(".ck.") and p.name.endswith(".tmp")
+                mid_save += 1
+                mid_write += 0 < p.stat().st_size < full_size  # part of the bytes written
                 p.unlink()
     print(
-        f"\nkill-during-save: {trials} trials, steps reached {steps_seen}, interrupted mid-write {strays}"
+        f"\nkill-during-save: {trials} trials, steps reached {steps_seen}, killed inside a save "
+        f"{mid_save} (of which with a partly written file {mid_write})"
     )
     assert max(steps_seen) > 0  # the writer really ran (the test would be vacuous otherwise)
+    assert mid_save >= wanted  # and the kills really landed inside saves
 
 
 # --- corruption: exhaustive single faults -------------------------------------------------------
