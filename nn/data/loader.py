@@ -126,9 +126,16 @@ class DataLoader:
     # --- resuming -------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """The iteration state: generator state, current epoch order (None between epochs) and
-        the number of its batches already yielded. Plain data: checkpoint it with ``nn.save``."""
+        the number of its batches already yielded. Plain data: checkpoint it with ``nn.save``.
+
+        Taking it changes nothing: a generator not made yet (no shuffled epoch so far) is saved
+        as None and will be seeded from the default generator on first use, as it would have."""
         return {
-            "generator": self.generator.get_state() if self.shuffle else None,
+            "generator": (
+                self._generator.get_state()
+                if self.shuffle and self._generator is not None
+                else None
+            ),
             "order": None if self._order is None else self._order.copy(),
             "position": self._position,
         }
