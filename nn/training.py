@@ -1,9 +1,12 @@
 """A small ``fit`` loop: a convenience, not a framework — write your own loop whenever you like.
 
-``fit`` trains a classifier for some epochs with a tqdm progress bar (loss and accuracy in the
-bar), evaluates on a validation loader, steps a scheduler, stops early on a monitored metric,
-checkpoints through ``nn.save`` and refuses to train on a NaN/inf loss. It returns the history
-(one list per metric); ``plot_history`` draws it with matplotlib.
+``fit`` trains a classifier for some epochs, evaluates on a validation loader, steps a
+scheduler, stops early on a monitored metric, checkpoints through ``nn.save`` (everything needed
+to resume exactly: ``fit(..., resume_from=path)``), calls per-epoch callbacks (``nn.callbacks``:
+CSV and JSON-lines logs) and refuses to train on a NaN/inf loss (or, with ``check_nan``, a
+NaN/inf gradient). It prints one line per epoch, with a tqdm bar when someone is watching. It
+returns the history (one list per metric); ``plot_history`` draws it, or a log file, with
+matplotlib.
 
 The loop it runs is the one you would write::
 
@@ -409,19 +412,25 @@ def _restore(
 
 
 def plot_history(
-    history: dict[str, list[float]],
+    history: dict[str, list[float]] | str | os.PathLike[str],
     path: str | os.PathLike[str] | None = None,
     title: str | None = None,
 ) -> Any:
     """Loss and accuracy per epoch (train and, if present, validation) side by side.
 
+    ``history`` is ``fit``'s return value, or the path of a CSV or JSON-lines log written by
+    ``nn.callbacks.CSVLogger`` / ``JSONLinesLogger`` (``plot_history("run.csv", "run.png")``).
     Returns the matplotlib Figure; with ``path`` it is also saved there (PNG, SVG, ... by the
     file's suffix). Close it with ``matplotlib.pyplot.close(fig)`` when done.
     """
     import matplotlib.pyplot as plt
 
+    if not isinstance(history, dict):
+        from .callbacks import read_log
+
+        history = read_log(history)
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
-    epochs = range(1, len(history["train_loss"]) + 1)
+    epochs = history.get("epoch") or range(1, len(history["train_loss"]) + 1)
     for key, ax in (("loss", ax_loss), ("acc", ax_acc)):
         for split in ("train", "val"):
             if f"{split}_{key}" in history:
