@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +37,9 @@ from nn.optim.lr_scheduler import StepLR
 from nn.training import EarlyStopping, fit, last_checkpoint_path
 
 EPOCHS = 3
+STEPS = EPOCHS * 10  # 240 samples in batches of 24
 CHECKPOINT_EVERY = 4  # steps: most kills land mid-epoch, after a mid-epoch checkpoint
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Augmented(Dataset):
@@ -152,6 +157,80 @@ def run(
     finally:
         log.close()
     return history, parts["model"]
+
+
+# --- running, killing and resuming it in processes ----------------------------------------------
+
+
+def start(kind: str, folder: Path, step_delay: float = 0.0) -> subprocess.Popen:
+    """This file's command line in a new process (one BLAS thread, as in the tests)."""
+    return subprocess.Popen(
+        [sys.executable, __file__, kind, str(folder), "--step-delay", str(step_delay)],
+        cwd=ROOT,
+        env={**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
+        stderr=subprocess.PIPE,
+    )
+
+
+def finish(proc: subprocess.Popen) -> None:
+    _, err = proc.communicate(timeout=300)
+    if proc.returncode != 0:
+        raise RuntimeError(f"the training process failed:\n{err.decode()}")
+
+
+def read_losses(folder: Path) -> list[float]:
+    return [float(line) for line in (folder / "losses.txt").read_text().split()]
+
+
+def kill_at(proc: subprocess.Popen, folder: Path, step: int) -> int:
+    """SIGKILL once the process has logged ``step`` losses (it sleeps a little every step, so
+    the kill lands somewhere in a later step: mid-forward, mid-backward or mid-save); returns
+    the steps logged by then."""
+    log = folder / "losses.txt"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if log.exists() and len(log.read_text().split()) >= step:
+            break
+        time.sleep(0.001)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stderr.close()
+    if proc.returncode != -signal.SIGKILL:
+        raise RuntimeError("the training process ended before it could be killed")
+    return len(read_losses(folder))
+
+
+@dataclass
+class Trial:
+    logged: int  # steps the killed process had logged
+    resumed_at: int  # the step of the checkpoint the new process resumed from
+    before: list[float]  # the killed process's losses
+    after: list[float]  # the resumed process's losses
+    final: dict[str, Any]  # the resumed run's final weights and history
+
+
+def kill_and_resume(kind: str, folder: Path, step: int) -> Trial:
+    """Train in a process, SIGKILL it after ``step`` steps, resume in a new process to the end."""
+    folder.mkdir(parents=True)
+    logged = kill_at(start(kind, folder, step_delay=0.01), folder, step)
+    latest = latest_checkpoint(kind, folder)
+    resumed_at = nn.load(latest)["step"] if latest.exists() else 0
+    before = read_losses(folder)
+    (folder / "losses.txt").unlink()
+    finish(start(kind, folder))
+    final = nn.load(folder / "final.safetensors")
+    return Trial(logged, resumed_at, before, read_losses(folder), final)
+
+
+def uninterrupted(kind: str, folder: Path) -> tuple[list[float], dict[str, Any]]:
+    """The run's losses and final weights and history, trained in one process."""
+    folder.mkdir(parents=True, exist_ok=True)
+    finish(start(kind, folder))
+    return read_losses(folder), nn.load(folder / "final.safetensors")
+
+
+def same_weights(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return a.keys() == b.keys() and all(a[k].data.tobytes() == b[k].data.tobytes() for k in a)
 
 
 def main(argv: list[str]) -> int:

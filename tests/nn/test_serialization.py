@@ -9,12 +9,7 @@ import hashlib
 import json
 import math
 import os
-import signal
 import struct
-import subprocess
-import sys
-import textwrap
-import time
 import tracemalloc
 
 import numpy as np
@@ -25,6 +20,8 @@ from hypothesis import strategies as st
 import autograd as ag
 import nn
 from nn.serialization import CheckpointError, dumps, loads
+
+from .save_kills import first_checkpoint, kill_during_save
 
 # --- helpers ------------------------------------------------------------------------------------
 
@@ -215,65 +212,25 @@ def test_failed_save_keeps_previous_checkpoint(tmp_path, monkeypatch, fail_at):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ck"]  # the temp file was removed
 
 
-_WRITER = textwrap.dedent(
-    """
-    import sys
-    import numpy as np
-    import safetensors.numpy  # imported before "ready", so the kill lands during saves
-    import nn
-    path = sys.argv[1]
-    base = np.arange(1_000_000, dtype=np.float64)  # 8 MB: a save takes long enough to be hit
-    print("ready", flush=True)
-    step = 1
-    while True:
-        nn.save({"step": step, "w": base + step}, path)
-        step += 1
-    """
-)
-
-
 def test_kill_during_save_leaves_a_loadable_checkpoint(tmp_path):
     """SIGKILL a process that saves 8 MB checkpoints in a loop, at random moments, until enough
     kills have landed inside a save (after its temporary file was created, before it replaced
     the checkpoint; the temporary file is left behind): each time the path holds a complete
-    checkpoint, the previous or the new one."""
+    checkpoint, the previous or the new one (``save_kills.kill_during_save`` checks it)."""
     wanted = int(os.environ.get("GATEGRAD_KILL_TRIALS", "3"))  # kills that must land mid-save
     path = tmp_path / "ck"
-    full_size = len(dumps({"step": 0, "w": np.arange(1_000_000, dtype=np.float64)}))
-    nn.save({"step": 0, "w": np.arange(1_000_000, dtype=np.float64)}, path)
+    first_checkpoint(path)
     rng = np.random.default_rng(0)
-    trials, mid_save, mid_write, steps_seen = 0, 0, 0, []
-    while mid_save < wanted and trials < 40 * wanted:
-        trials += 1
-        proc = subprocess.Popen(
-            [sys.executable, "-c", _WRITER, str(path)],
-            stdout=subprocess.PIPE,
-            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-        )
-        try:
-            assert proc.stdout.readline().strip() == b"ready"
-            time.sleep(float(rng.uniform(0.0, 0.25)))
-        finally:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-            proc.stdout.close()
-        got = nn.load(path)  # never raises: the previous or the new checkpoint, complete
-        np.testing.assert_array_equal(
-            got["w"], np.arange(1_000_000, dtype=np.float64) + got["step"]
-        )
-        steps_seen.append(got["step"])
-        for p in tmp_path.iterdir():
-            if p.name != "ck":
-                assert p.name.startswith(".ck.") and p.name.endswith(".tmp")
-                mid_save += 1
-                mid_write += 0 < p.stat().st_size < full_size  # part of the bytes written
-                p.unlink()
+    outcomes = []
+    while sum(o.mid_save for o in outcomes) < wanted and len(outcomes) < 40 * wanted:
+        outcomes.append(kill_during_save(path, float(rng.uniform(0.0, 0.25))))
     print(
-        f"\nkill-during-save: {trials} trials, steps reached {steps_seen}, killed inside a save "
-        f"{mid_save} (of which with a partly written file {mid_write})"
+        f"\nkill-during-save: {len(outcomes)} trials, steps reached "
+        f"{[o.step for o in outcomes]}, killed inside a save {sum(o.mid_save for o in outcomes)} "
+        f"(of which with a partly written file {sum(o.mid_write for o in outcomes)})"
     )
-    assert max(steps_seen) > 0  # the writer really ran (the test would be vacuous otherwise)
-    assert mid_save >= wanted  # and the kills really landed inside saves
+    assert max(o.step for o in outcomes) > 0  # the writer really ran (else the test is vacuous)
+    assert sum(o.mid_save for o in outcomes) >= wanted  # and the kills landed inside saves
 
 
 # --- corruption: exhaustive single faults -------------------------------------------------------
