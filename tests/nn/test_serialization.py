@@ -9,7 +9,11 @@ import hashlib
 import json
 import math
 import os
+import signal
 import struct
+import subprocess
+import sys
+import textwrap
 import tracemalloc
 
 import numpy as np
@@ -21,7 +25,7 @@ import autograd as ag
 import nn
 from nn.serialization import CheckpointError, dumps, loads
 
-from .save_kills import first_checkpoint, kill_during_save
+from .save_kills import ROOT, first_checkpoint, kill_during_save
 
 # --- helpers ------------------------------------------------------------------------------------
 
@@ -231,6 +235,59 @@ def test_kill_during_save_leaves_a_loadable_checkpoint(tmp_path):
     )
     assert max(o.step for o in outcomes) > 0  # the writer really ran (else the test is vacuous)
     assert sum(o.mid_save for o in outcomes) >= wanted  # and the kills landed inside saves
+
+
+_HALF_WRITER = textwrap.dedent(
+    """
+    import os, sys, time
+    import numpy as np
+    import nn, nn.serialization as ser
+    real_fdopen = os.fdopen
+
+    class SlowFile:  # the real file; its one write is split in two with a pause between
+        def __init__(self, f):
+            self.f = f
+        def __enter__(self):
+            return self
+        def __exit__(self, *exc):
+            self.f.close()
+        def write(self, data):
+            self.f.write(data[: len(data) // 2])
+            self.f.flush()
+            print("half", flush=True)
+            time.sleep(60)
+            self.f.write(data[len(data) // 2 :])
+        def flush(self):
+            self.f.flush()
+        def fileno(self):
+            return self.f.fileno()
+
+    ser.os.fdopen = lambda fd, mode: SlowFile(real_fdopen(fd, mode))
+    nn.save({"step": 2, "w": np.zeros(1000)}, sys.argv[1])
+    """
+)
+
+
+def test_a_kill_mid_write_leaves_the_previous_checkpoint(tmp_path):
+    """Deterministically mid-write: the writer announces that half its bytes are on disk and
+    is SIGKILLed there. The path still holds the previous checkpoint; the partial temporary
+    file is left, and the next save removes it."""
+    path = tmp_path / "ck"
+    nn.save({"step": 1, "w": np.ones(1000)}, path)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HALF_WRITER, str(path)], stdout=subprocess.PIPE, cwd=ROOT
+    )
+    try:
+        assert proc.stdout.readline().strip() == b"half"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+    (temp,) = [p for p in tmp_path.iterdir() if p.name != "ck"]
+    assert 0 < temp.stat().st_size < len(dumps({"step": 2, "w": np.zeros(1000)}))
+    assert nn.load(path)["step"] == 1
+    nn.save({"step": 3, "w": np.ones(1000)}, path)
+    assert [p.name for p in tmp_path.iterdir()] == ["ck"]
 
 
 # --- corruption: exhaustive single faults -------------------------------------------------------
