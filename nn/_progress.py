@@ -8,6 +8,7 @@ a Jupyter kernel's stream; elsewhere the per-epoch lines alone tell the story.
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, Literal
@@ -37,10 +38,13 @@ class Progress:
         self.epochs = epochs
         self._tqdm: Any = None
 
-    def batches(self, loader: Iterable, epoch: int, done: int = 0) -> Iterator:
-        """The loader's batches, through a bar when one is shown (``done``: batches of this epoch
-        already run before a resume)."""
+    def batches(self, loader: Iterable, epoch: int, done: int = 0, skip: bool = False) -> Iterator:
+        """The loader's batches, through a bar when one is shown. ``done``: batches of this epoch
+        run before a resume; ``skip``: drop that many from the start (a plain iterable, which
+        cannot restore its own position as a DataLoader does)."""
         batches = iter(loader)  # once: a DataLoader draws its epoch's order here
+        if skip:
+            batches = itertools.islice(batches, done, None)
         if not self.bar:
             return batches
         from tqdm.auto import tqdm  # imported only when a bar is shown

@@ -580,4 +580,12 @@ def _items(node: dict) -> list:
     return items
 
 
-__all__ = ["CheckpointError", "dumps", "load", "loads", "save", "write_bytes_atomic"]
+__all__ = [
+    "CheckpointError",
+    "dumps",
+    "load",
+    "loads",
+    "remove_stale_temps",
+    "save",
+    "write_bytes_atomic",
+]

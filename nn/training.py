@@ -19,7 +19,6 @@ The loop it runs is the one you would write::
 
 from __future__ import annotations
 
-import itertools
 import math
 import os
 import time
@@ -282,10 +281,8 @@ def fit(
     for epoch in range(first_epoch, epochs + 1):
         epoch_start = time.perf_counter()
         model.train()
-        batches = show.batches(train_loader, epoch, running.batches)
-        if running.batches and not hasattr(train_loader, "load_state_dict"):
-            batches = itertools.islice(batches, running.batches, None)  # a plain iterable
-        for x, y in batches:
+        plain = not hasattr(train_loader, "load_state_dict")  # e.g. a list of batches
+        for x, y in show.batches(train_loader, epoch, running.batches, skip=plain):
             step += 1
             running.batches += 1
             where = f"at epoch {epoch}, batch {running.batches} (step {step})"

@@ -250,3 +250,39 @@ def test_resuming_from_a_model_only_checkpoint_is_refused(tmp_path):
     nn.save({"model": {}}, path)
     with pytest.raises(ValueError, match="not a resumable fit checkpoint"):
         run("mlp", tmp_path, checkpoint_every=None)
+
+
+def test_a_plain_list_of_batches_resumes_mid_epoch(tmp_path):
+    """A loader without a state (here a list) is resumed by skipping the batches already run."""
+    rng = np.random.default_rng(0)
+    batches = [
+        (
+            ag.tensor(rng.standard_normal((8, 4)).astype(np.float32)),
+            ag.tensor(rng.integers(0, 3, 8)),
+        )
+        for _ in range(5)
+    ]
+
+    def train(path, loss_fn=F.cross_entropy, resume=False):
+        ag.manual_seed(0)
+        model = nn.Sequential(nn.Linear(4, 3), nn.Dropout(0.2))
+        history = fit(
+            model, batches, loss_fn=loss_fn, optimizer=AdamW(model.parameters(), lr=0.1),
+            epochs=2, checkpoint=path, checkpoint_every=2, progress=False,
+            resume_from=path if resume else None,
+        )  # fmt: skip
+        return history, _weights(model)
+
+    full = train(tmp_path / "full")
+    calls = []
+
+    def interrupted(scores, y):
+        if len(calls) == 7:  # inside step 8: the step-6 checkpoint is one batch into epoch 2
+            raise KeyboardInterrupt
+        calls.append(1)
+        return F.cross_entropy(scores, y)
+
+    with pytest.raises(KeyboardInterrupt):
+        train(tmp_path / "split", interrupted)
+    assert nn.load(tmp_path / "split")["training"]["running"]["batches"] == 1
+    assert train(tmp_path / "split", resume=True) == full
