@@ -13,8 +13,10 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +41,40 @@ WRITER = textwrap.dedent(
         step += 1
     """
 )
+
+
+_real_fdopen = os.fdopen
+
+
+class SplitFile:
+    """A real file whose one write is made in two halves, calling ``between()`` once the first
+    half is on disk: a crash (or a pause for a kill) in the middle of a save's write."""
+
+    def __init__(self, f: Any, between: Callable[[], None]) -> None:
+        self.f, self.between = f, between
+
+    def __enter__(self) -> SplitFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.f.close()
+
+    def write(self, data: bytes) -> None:
+        self.f.write(data[: len(data) // 2])
+        self.f.flush()
+        self.between()
+        self.f.write(data[len(data) // 2 :])
+
+    def flush(self) -> None:
+        self.f.flush()
+
+    def fileno(self) -> int:
+        return self.f.fileno()
+
+
+def split_fdopen(between: Callable[[], None]) -> Callable[[int, str], SplitFile]:
+    """A stand-in for ``os.fdopen`` (as ``nn.serialization`` calls it) giving SplitFiles."""
+    return lambda fd, mode: SplitFile(_real_fdopen(fd, mode), between)
 
 
 @dataclass

@@ -25,7 +25,7 @@ import autograd as ag
 import nn
 from nn.serialization import CheckpointError, dumps, loads
 
-from .save_kills import ROOT, first_checkpoint, kill_during_save
+from .save_kills import ROOT, first_checkpoint, kill_during_save, split_fdopen
 
 # --- helpers ------------------------------------------------------------------------------------
 
@@ -189,23 +189,8 @@ def test_failed_save_keeps_previous_checkpoint(tmp_path, monkeypatch, fail_at):
     if fail_at == "write":
         import nn.serialization as ser
 
-        real_fdopen = os.fdopen
-
-        class HalfFile:
-            def __init__(self, f):
-                self.f = f
-
-            def __enter__(self):
-                return self
-
-            def __exit__(self, *exc):
-                self.f.close()
-
-            def write(self, data):
-                self.f.write(data[: len(data) // 2])  # half the bytes reach the disk, then crash
-                boom()
-
-        monkeypatch.setattr(ser.os, "fdopen", lambda fd, mode: HalfFile(real_fdopen(fd, mode)))
+        # half the bytes reach the disk, then crash
+        monkeypatch.setattr(ser.os, "fdopen", split_fdopen(boom))
     else:
         monkeypatch.setattr(os, fail_at, boom)
     with pytest.raises(KeyboardInterrupt):
@@ -239,30 +224,16 @@ def test_kill_during_save_leaves_a_loadable_checkpoint(tmp_path):
 
 _HALF_WRITER = textwrap.dedent(
     """
-    import os, sys, time
+    import sys, time
     import numpy as np
     import nn, nn.serialization as ser
-    real_fdopen = os.fdopen
+    from tests.nn.save_kills import split_fdopen
 
-    class SlowFile:  # the real file; its one write is split in two with a pause between
-        def __init__(self, f):
-            self.f = f
-        def __enter__(self):
-            return self
-        def __exit__(self, *exc):
-            self.f.close()
-        def write(self, data):
-            self.f.write(data[: len(data) // 2])
-            self.f.flush()
-            print("half", flush=True)
-            time.sleep(60)
-            self.f.write(data[len(data) // 2 :])
-        def flush(self):
-            self.f.flush()
-        def fileno(self):
-            return self.f.fileno()
+    def pause():  # half the bytes are on disk: say so, and wait for the kill
+        print("half", flush=True)
+        time.sleep(60)
 
-    ser.os.fdopen = lambda fd, mode: SlowFile(real_fdopen(fd, mode))
+    ser.os.fdopen = split_fdopen(pause)
     nn.save({"step": 2, "w": np.zeros(1000)}, sys.argv[1])
     """
 )
