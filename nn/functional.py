@@ -126,12 +126,23 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return autograd.linear(x, weight, bias)  # one fused gate: z = x W^T + b
 
 
+def _check_conv_weight(weight: Tensor, op: str) -> None:
+    """An empty kernel or channel count is refused: a 0-wide kernel would grow the input by one
+    in each dimension (5x5 -> 6x6), silently."""
+    if 0 in weight.shape:
+        raise ValueError(
+            f"{op}: weight of shape {weight.shape} has a zero dimension (out_channels, "
+            "in_channels and every kernel size must be positive)"
+        )
+
+
 def conv1d(
     x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
     dilation: Any = 1,
 ) -> Tensor:  # fmt: skip
     """x (N, C_in, L), weight (C_out, C_in, K), bias (C_out,) -> (N, C_out, L_out) with
     L_out = floor((L + 2 padding - dilation (K - 1) - 1) / stride) + 1."""
+    _check_conv_weight(weight, "conv1d")
     return _engine("conv1d")(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
 
 
@@ -141,6 +152,7 @@ def conv2d(
 ) -> Tensor:  # fmt: skip
     """x (N, C_in, H, W), weight (C_out, C_in, kH, kW), bias (C_out,) -> (N, C_out, H_out, W_out),
     each output size floor((size + 2 padding - dilation (k - 1) - 1) / stride) + 1."""
+    _check_conv_weight(weight, "conv2d")
     return _engine("conv2d")(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
 
 

@@ -66,6 +66,10 @@ def test_a_zero_kernel_no_longer_builds_a_layer_that_grows_its_input():
     """Conv2d(3, 4, 0) used to be accepted: a 5x5 input gave 6x6. The valid sizes still work."""
     with pytest.raises(ValueError):
         nn.Conv2d(3, 4, 0)
+    with pytest.raises(ValueError, match=r"conv2d: weight of shape \(4, 3, 0, 0\) has a zero"):
+        F.conv2d(ag.randn(1, 3, 5, 5), ag.randn(4, 3, 0, 0))
+    with pytest.raises(ValueError, match=r"conv1d: weight of shape \(4, 0, 3\) has a zero"):
+        F.conv1d(ag.randn(1, 0, 5), ag.randn(4, 0, 3))
     conv = nn.Conv2d(3, 4, (1, 3), stride=(1, 2), padding=(0, 1), dilation=np.int64(1))
     assert conv(ag.randn(1, 3, 5, 5)).shape == (1, 4, 5, 3)
     assert conv.kernel_size == (1, 3) and type(conv.in_channels) is int
