@@ -7,7 +7,7 @@ OUT    ?= demo-output
 # threads fighting over 2 cores (measured ~20x on small matmuls under pytest -n auto).
 THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: test demo bench lint clean
+.PHONY: test demo bench soak lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ demo: $(VENV)/.test-deps
 
 bench: $(VENV)/.bench-deps
 	$(PY) -m benchmarks.run
+
+# Reliability figures (README "Reliability"): fuzzed checkpoints, kills during saves, kills and
+# exact resumes of training processes, memory over 3,000 steps. A few minutes; not part of test.
+soak: $(VENV)/.test-deps
+	$(THREADS) $(PY) -m benchmarks.soak
 
 lint: $(VENV)/.test-deps
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .

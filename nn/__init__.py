@@ -31,6 +31,7 @@ _LAZY_MODULES = {
     "models",
     "serialization",
     "training",
+    "callbacks",
 }
 _LAZY_NAMES = {"save": "serialization", "load": "serialization", "CheckpointError": "serialization"}
 

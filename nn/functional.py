@@ -126,12 +126,23 @@ def linear(x: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return autograd.linear(x, weight, bias)  # one fused gate: z = x W^T + b
 
 
+def _check_conv_weight(weight: Tensor, op: str) -> None:
+    """An empty kernel or channel count is refused: a 0-wide kernel would grow the input by one
+    in each dimension (5x5 -> 6x6), silently."""
+    if 0 in weight.shape:
+        raise ValueError(
+            f"{op}: weight of shape {weight.shape} has a zero dimension (out_channels, "
+            "in_channels and every kernel size must be positive)"
+        )
+
+
 def conv1d(
     x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
     dilation: Any = 1,
 ) -> Tensor:  # fmt: skip
     """x (N, C_in, L), weight (C_out, C_in, K), bias (C_out,) -> (N, C_out, L_out) with
     L_out = floor((L + 2 padding - dilation (K - 1) - 1) / stride) + 1."""
+    _check_conv_weight(weight, "conv1d")
     return _engine("conv1d")(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
 
 
@@ -141,6 +152,7 @@ def conv2d(
 ) -> Tensor:  # fmt: skip
     """x (N, C_in, H, W), weight (C_out, C_in, kH, kW), bias (C_out,) -> (N, C_out, H_out, W_out),
     each output size floor((size + 2 padding - dilation (k - 1) - 1) / stride) + 1."""
+    _check_conv_weight(weight, "conv2d")
     return _engine("conv2d")(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
 
 
@@ -180,6 +192,8 @@ def dropout(
     """Inverted dropout: zero each element with probability ``p`` and scale the survivors by
     1 / (1 - p), so the expected value is unchanged and evaluation needs no rescaling.
     The identity when ``training`` is False or ``p`` is 0."""
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)):
+        raise TypeError(f"dropout: p must be a number, got {p!r} ({type(p).__name__})")
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: probability must be between 0 and 1, got {p}")
     if not training or p == 0.0:
@@ -269,10 +283,16 @@ def layer_norm(
 
 def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     """Rows of weight (num_embeddings, dim) at integer ``indices`` (any shape) ->
-    (*indices.shape, dim). The row at ``padding_idx`` receives no gradient."""
+    (*indices.shape, dim). The row at ``padding_idx`` receives no gradient. Indices must lie in
+    [0, num_embeddings): a negative one raises, as in PyTorch, instead of counting from the end."""
+    idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+    if idx.dtype.kind == "i" and idx.size and idx.min() < 0:
+        raise IndexError(
+            f"embedding: index {idx.min()} is negative; indices must be in [0, {weight.shape[0]}) "
+            f"(weight shape {weight.shape}, indices shape {idx.shape})"
+        )
     out = autograd.embedding(indices, weight)
     if padding_idx is not None and out.requires_grad:
-        idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
         pad = idx == (padding_idx % weight.shape[0])
         if pad.any():  # same values, but the padding positions pass no gradient back
             out = where(Tensor(pad[..., None]), Tensor(out.data), out)
@@ -284,6 +304,14 @@ def one_hot(indices: Any, num_classes: int = -1) -> Tensor:
     idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"one_hot: indices must be integers, got dtype {idx.dtype}")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):
+        raise TypeError(f"one_hot: num_classes must be an int, got {num_classes!r}")
+    if num_classes < -1:
+        raise ValueError(
+            f"one_hot: num_classes must be -1 (from the data) or >= 0, got {num_classes}"
+        )
+    if num_classes == -1 and not idx.size:
+        raise ValueError("one_hot: num_classes=-1 needs at least one index to count the classes")
     n = int(idx.max()) + 1 if num_classes < 0 else num_classes
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise ValueError(f"one_hot: indices must be in [0, {n}), got [{idx.min()}, {idx.max()}]")
@@ -425,6 +453,13 @@ def cross_entropy(
     if x.ndim == 0:
         raise ValueError(f"{op}: input must be (C,), (N, C) or (N, C, ...), got a scalar")
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    index_shape = () if x.ndim == 1 else x.shape[:1] + x.shape[2:]
+    if t.dtype.kind == "f" and t.shape == index_shape and t.shape != x.shape:
+        raise TypeError(
+            f"{op}: target holds floats (dtype {t.dtype}) of shape {t.shape}: class indices "
+            f"must be integers (cast with .astype('int64')); float targets are read as class "
+            f"probabilities and need the input's shape {x.shape}"
+        )
     if x.ndim == 1:
         if t.dtype.kind == "f":
             x, target = x.reshape((1,) + x.shape), _tensor(target).reshape((1,) + t.shape)
@@ -521,7 +556,7 @@ def binary_cross_entropy(
     _check_reduction(reduction, op)
     x, t = _tensor(input), _tensor(target)
     _check_same_shape(x, t, op)
-    if x.size and (x.data.min() < 0 or x.data.max() > 1):
+    if x.data.size and (x.data.min() < 0 or x.data.max() > 1):
         raise ValueError(
             f"{op}: input must hold probabilities in [0, 1], got values in "
             f"[{x.data.min():.4g}, {x.data.max():.4g}] (shape {x.shape}); for raw scores use "

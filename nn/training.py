@@ -1,9 +1,12 @@
 """A small ``fit`` loop: a convenience, not a framework — write your own loop whenever you like.
 
-``fit`` trains a classifier for some epochs with a tqdm progress bar (loss and accuracy in the
-bar), evaluates on a validation loader, steps a scheduler, stops early on a monitored metric,
-checkpoints through ``nn.save`` and refuses to train on a NaN/inf loss. It returns the history
-(one list per metric); ``plot_history`` draws it with matplotlib.
+``fit`` trains a classifier for some epochs, evaluates on a validation loader, steps a
+scheduler, stops early on a monitored metric, checkpoints through ``nn.save`` (everything needed
+to resume exactly: ``fit(..., resume_from=path)``), calls per-epoch callbacks (``nn.callbacks``:
+CSV and JSON-lines logs) and refuses to train on a NaN/inf loss (or, with ``check_nan``, a
+NaN/inf gradient). It prints one line per epoch, with a tqdm bar when someone is watching. It
+returns the history (one list per metric); ``plot_history`` draws it, or a log file, with
+matplotlib.
 
 The loop it runs is the one you would write::
 
@@ -18,8 +21,10 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,11 +32,18 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 
+from . import _fit_state as fit_state
+from ._progress import Progress, ProgressMode
 from .module import Module
 
 
 class NonFiniteLossError(FloatingPointError):
     """The loss became NaN or inf during ``fit``; the message names the epoch and step."""
+
+
+class NonFiniteGradientError(FloatingPointError):
+    """With ``fit(check_nan=True)``: a parameter's gradient held NaN or inf; the message names
+    the parameter, the epoch and the step."""
 
 
 @dataclass
@@ -123,6 +135,41 @@ def _is_plateau(scheduler: Any) -> bool:
     return isinstance(scheduler, ReduceLROnPlateau)
 
 
+def last_checkpoint_path(checkpoint: str | os.PathLike[str]) -> Path:
+    """Where ``fit`` with early stopping writes the latest state every epoch, beside the best
+    model's ``checkpoint``: ``best.safetensors`` -> ``best.last.safetensors``."""
+    path = Path(checkpoint)
+    return path.with_name(f"{path.stem}.last{path.suffix}")
+
+
+@dataclass
+class _Epoch:
+    """The running figures of the epoch in progress (checkpointed mid-epoch)."""
+
+    batches: int = 0
+    total_loss: float = 0.0
+    correct: int = 0
+    seen: int = 0
+
+
+def _check_gradients(model: Module, where: str) -> None:
+    """Raise NonFiniteGradientError naming the first parameter whose gradient holds NaN/inf."""
+    bad = []
+    for name, p in model.named_parameters():
+        g = None if p.grad is None else p.grad.data
+        if g is not None and not np.isfinite(g).all():
+            bad.append((name, g))
+    if not bad:
+        return
+    name, g = bad[0]
+    others = f"; also non-finite: {', '.join(n for n, _ in bad[1:])}" if len(bad) > 1 else ""
+    raise NonFiniteGradientError(
+        f"fit: the gradient of {name!r} (shape {g.shape}) has {int(np.isnan(g).sum())} NaN and "
+        f"{int(np.isinf(g).sum())} inf of {g.size} values {where}{others}; stopped before the "
+        "update. autograd.detect_anomaly() finds the gate that produced it."
+    )
+
+
 def fit(
     model: Module,
     train_loader: Iterable,
@@ -135,32 +182,59 @@ def fit(
     scheduler_metric: str | None = None,
     early_stopping: EarlyStopping | None = None,
     checkpoint: str | os.PathLike[str] | None = None,
-    progress: bool = True,
+    checkpoint_every: int | None = None,
+    resume_from: str | os.PathLike[str] | None = None,
+    callbacks: Sequence[Callable[[int, dict[str, float]], Any]] = (),
+    check_nan: bool = False,
+    progress: ProgressMode = True,
 ) -> dict[str, list[float]]:
     """Train a classifier (``model(x)`` gives (N, C) scores, ``y`` holds class indices) and
     return its history: ``train_loss``, ``train_acc``, ``lr`` (the rate used in that epoch) and,
-    with a ``val_loader``, ``val_loss`` and ``val_acc`` — one entry per epoch run.
+    with a ``val_loader``, ``val_loss`` and ``val_acc`` — one entry per epoch, from epoch 1 (a
+    resumed run's history includes the epochs before the checkpoint).
 
     - ``scheduler``: stepped once per epoch; a ``ReduceLROnPlateau`` is stepped with the history
       value named by ``scheduler_metric`` (default "val_loss", or "train_loss" without a
       validation loader).
     - ``early_stopping``: an :class:`EarlyStopping` watching a history key; training stops after
       its ``patience`` epochs without improvement.
-    - ``checkpoint``: a path; ``nn.save`` writes ``{"model", "optimizer", "epoch", "history"}``
-      there (atomically) after every epoch, plus ``"scheduler"`` and ``"early_stopping"`` when
-      those are given — with early stopping, only after epochs that improve its metric, so the
-      file holds the best model. Restore it with ``model.load_state_dict(nn.load(path)["model"])``
-      (and each other part with its own ``load_state_dict``).
-    - ``progress``: a tqdm bar per epoch with the running loss and accuracy, and one line per
-      epoch with the epoch's figures; ``False`` prints nothing.
+    - ``checkpoint``: a path; ``nn.save`` writes the whole training state there (atomically)
+      after every epoch: ``{"model", "optimizer", "epoch", "step", "history", "training"}``, plus
+      ``"scheduler"`` and ``"early_stopping"`` when those are given. ``"epoch"`` counts finished
+      epochs, ``"step"`` optimizer steps; ``"training"`` holds the loaders' order and position,
+      the state of every random generator the library owns (``autograd.default_generator``, each
+      loader's, the model's Dropout generators, ``nn.data.transforms``' in the loaders' datasets)
+      and the running figures of an unfinished epoch. Generators your own code keeps elsewhere
+      are yours to save. Restore the model alone with
+      ``model.load_state_dict(nn.load(path)["model"])``.
+      With early stopping, ``checkpoint`` holds the best model: it is written only after epochs
+      that improve the monitored metric; the latest state goes to
+      :func:`last_checkpoint_path` (``name.last.ext``) after every epoch.
+    - ``checkpoint_every``: also save the latest state every that many steps, mid-epoch (to
+      ``checkpoint``, or with early stopping to the ``.last`` file).
+    - ``resume_from``: a checkpoint written by ``fit`` (with early stopping, usually the
+      ``.last`` file). The model, optimizer, scheduler, early stopping, loaders and generators
+      are restored, and training continues where it stopped — mid-epoch if it was saved there —
+      to the same total of ``epochs``: a run resumed after epoch 2 of ``epochs=4`` trains epochs
+      3 and 4, and repeats the uninterrupted run's losses and weights bit for bit (same model
+      and data, same machine and thread settings). The other arguments must describe the same
+      training (a scheduler where one was saved, and so on).
+    - ``callbacks``: callables ``callback(epoch, logs)`` run after every epoch with its figures
+      (see ``nn.callbacks``: CSV and JSON-lines loggers, and plain functions).
+    - ``check_nan``: also check every parameter's gradient after each backward pass (a NumPy
+      ``isfinite`` over each) and raise :class:`NonFiniteGradientError` naming the parameter.
+    - ``progress``: ``True`` draws a bar per epoch when stderr is a terminal or a notebook, and
+      prints one line per epoch and a closing summary everywhere (so logs get one line per epoch,
+      not a bar redraw per batch); ``"epochs"`` prints only the lines, ``"bar"`` always draws the
+      bar, ``False`` prints nothing.
 
     A NaN or inf loss raises :class:`NonFiniteLossError` naming the epoch and step, before the
     bad gradient reaches the weights.
     """
-    from tqdm.auto import tqdm
+    from .serialization import load, save
 
-    from .serialization import save
-
+    started = time.perf_counter()
+    show = Progress(progress, epochs)
     plateau_key = scheduler_metric or ("val_loss" if val_loader is not None else "train_loss")
     history: dict[str, list[float]] = {"train_loss": [], "train_acc": [], "lr": []}
     if val_loader is not None:
@@ -172,44 +246,85 @@ def fit(
         )
     if _is_plateau(scheduler) and plateau_key not in history:
         raise KeyError(f"fit: scheduler_metric {plateau_key!r} is not one of {sorted(history)}")
-    step = 0
-    for epoch in range(1, epochs + 1):
+    if checkpoint_every is not None and (checkpoint is None or checkpoint_every < 1):
+        raise ValueError("fit: checkpoint_every needs a checkpoint path and must be >= 1")
+    loaders = {"train_loader": train_loader}
+    if val_loader is not None:
+        loaders["val_loader"] = val_loader
+    latest = None
+    if checkpoint is not None:
+        latest = last_checkpoint_path(checkpoint) if early_stopping is not None else checkpoint
+
+    def training_state(epoch_done: int, step: int, running: _Epoch | None, stop: bool) -> dict:
+        state = {"model": model.state_dict(), "optimizer": optimizer.state_dict()}
+        if scheduler is not None:
+            state["scheduler"] = scheduler.state_dict()
+        if early_stopping is not None:
+            state["early_stopping"] = early_stopping.state_dict()
+        extra = fit_state.capture(model, loaders)
+        extra.update(version=1, stopped=stop, running=None if running is None else asdict(running))
+        return {**state, "epoch": epoch_done, "step": step, "history": history, "training": extra}
+
+    step, first_epoch, running = 0, 1, _Epoch()
+    if resume_from is not None:
+        state = load(resume_from)
+        _check_resume(state, resume_from, scheduler, early_stopping, history, epochs)
+        fit_state.check(state["training"], model, loaders)
+        _restore(state, model, optimizer, scheduler, early_stopping, history)
+        fit_state.restore(state["training"], model, loaders)
+        step, first_epoch = state["step"], state["epoch"] + 1
+        if state["training"]["running"] is not None:
+            running = _Epoch(**state["training"]["running"])
+        if state["training"]["stopped"]:
+            show.say(f"fit: {resume_from} is from a run that early stopping ended; nothing to do")
+            return history
+    for epoch in range(first_epoch, epochs + 1):
+        epoch_start = time.perf_counter()
         model.train()
-        total_loss, correct, seen = 0.0, 0, 0
-        bar = tqdm(train_loader, desc=f"epoch {epoch}/{epochs}", disable=not progress, leave=False)
-        for batch, (x, y) in enumerate(bar, start=1):
+        plain = not hasattr(train_loader, "load_state_dict")  # e.g. a list of batches
+        for x, y in show.batches(train_loader, epoch, running.batches, skip=plain):
             step += 1
+            running.batches += 1
+            where = f"at epoch {epoch}, batch {running.batches} (step {step})"
             scores = model(x)
             loss = loss_fn(scores, y)
             value = loss.item()
             if not math.isfinite(value):
-                bar.close()
+                show.end_epoch()
                 raise NonFiniteLossError(
-                    f"fit: the loss became {value} at epoch {epoch}, batch {batch} (step {step}); "
-                    "stopped instead of training on it. Lower the learning rate, clip gradients "
-                    "(nn.utils.clip_grad_norm_) or check the data; autograd.detect_anomaly() "
-                    "finds the gate that produced it."
+                    f"fit: the loss became {value} {where}; stopped instead of training on it. "
+                    "Lower the learning rate, clip gradients (nn.utils.clip_grad_norm_) or check "
+                    "the data; autograd.detect_anomaly() finds the gate that produced it."
                 )
             optimizer.zero_grad()
             loss.backward()
+            if check_nan:
+                try:
+                    _check_gradients(model, where)
+                except NonFiniteGradientError:
+                    show.end_epoch()
+                    raise
             optimizer.step()
             n = len(_labels(y))
-            total_loss += value * n
-            correct += _correct(scores, y)
-            seen += n
-            bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}")
-        if seen == 0:
+            running.total_loss += value * n
+            running.correct += _correct(scores, y)
+            running.seen += n
+            show.running(running.total_loss / running.seen, running.correct / running.seen)
+            if checkpoint_every is not None and step % checkpoint_every == 0:
+                save(training_state(epoch - 1, step, running, False), latest)
+        show.end_epoch()
+        if running.seen == 0:
             raise ValueError("fit: the training loader produced no batches")
-        history["train_loss"].append(total_loss / seen)
-        history["train_acc"].append(correct / seen)
+        history["train_loss"].append(running.total_loss / running.seen)
+        history["train_acc"].append(running.correct / running.seen)
         history["lr"].append(float(optimizer.param_groups[0]["lr"]))
+        running = _Epoch()
         if val_loader is not None:
             val_loss, val_acc = evaluate(model, val_loader, loss_fn)
             history["val_loss"].append(val_loss)
             history["val_acc"].append(val_acc)
-        if progress:
-            shown = " ".join(f"{k}={v[-1]:.4f}" for k, v in history.items() if k != "lr")
-            tqdm.write(f"epoch {epoch}/{epochs} {shown}")
+        seconds = time.perf_counter() - epoch_start
+        show.epoch_line(epoch, history, seconds)
         if scheduler is not None:
             if _is_plateau(scheduler):
                 scheduler.step(history[plateau_key][-1])
@@ -220,37 +335,99 @@ def fit(
             value = history[early_stopping.monitor][-1]
             improved = early_stopping.improved(value)
             stop = early_stopping.update(value)
-        if checkpoint is not None and improved:
-            state = {"model": model.state_dict(), "optimizer": optimizer.state_dict()}
-            if scheduler is not None:
-                state["scheduler"] = scheduler.state_dict()
+        logs = {k: float(v[-1]) for k, v in history.items()}
+        for callback in callbacks:  # before the checkpoint: a resume re-runs, never skips, them
+            callback(epoch, {**logs, "seconds": seconds})
+        if checkpoint is not None:
+            state = training_state(epoch, step, None, stop)
             if early_stopping is not None:
-                state["early_stopping"] = early_stopping.state_dict()
-            save({**state, "epoch": epoch, "history": history}, checkpoint)
+                save(state, latest)
+            if improved:
+                save(state, checkpoint)
         if stop:
-            if progress:
-                tqdm.write(
-                    f"early stopping after epoch {epoch}: {early_stopping.monitor} has not "
-                    f"improved for {early_stopping.patience} epochs (best {early_stopping.best:.4f})"
-                )
+            show.say(
+                f"early stopping after epoch {epoch}: {early_stopping.monitor} has not "
+                f"improved for {early_stopping.patience} epochs (best {early_stopping.best:.4f})"
+            )
             break
+    if history["train_loss"] and first_epoch <= len(history["train_loss"]):
+        show.summary(history, time.perf_counter() - started, first_epoch)
     return history
 
 
-def plot_history(
+def _check_resume(
+    state: Any,
+    path: str | os.PathLike[str],
+    scheduler: Any,
+    early_stopping: EarlyStopping | None,
     history: dict[str, list[float]],
+    epochs: int,
+) -> None:
+    """Refuse a checkpoint that is not fit's or describes another training than this call."""
+    where = f"fit(resume_from={os.fspath(path)!r})"
+    if not isinstance(state, dict) or not isinstance(state.get("training"), dict):
+        raise ValueError(
+            f"{where}: not a resumable fit checkpoint (no 'training' entry; checkpoints written "
+            "before resuming existed hold only the model: load it with model.load_state_dict)"
+        )
+    for part, given in (("scheduler", scheduler), ("early_stopping", early_stopping)):
+        if (part in state) != (given is not None):
+            has = "has" if part in state else "has no"
+            raise ValueError(
+                f"{where}: the checkpoint {has} {part} state, but this call was given "
+                f"{'one' if given is not None else 'none'}"
+            )
+    if set(state["history"]) != set(history):
+        raise ValueError(
+            f"{where}: the checkpoint's history has {sorted(state['history'])}, this call would "
+            f"record {sorted(history)} (a val_loader on one side only?)"
+        )
+    if state["epoch"] > epochs:
+        raise ValueError(
+            f"{where}: the checkpoint has {state['epoch']} epochs done, more than epochs={epochs} "
+            "(epochs is the total, including the epochs before the checkpoint)"
+        )
+
+
+def _restore(
+    state: dict[str, Any],
+    model: Module,
+    optimizer: Any,
+    scheduler: Any,
+    early_stopping: EarlyStopping | None,
+    history: dict[str, list[float]],
+) -> None:
+    """Load a fit checkpoint's model, optimizer, scheduler, early stopping and history."""
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    if scheduler is not None:
+        scheduler.load_state_dict(state["scheduler"])
+    if early_stopping is not None:
+        early_stopping.load_state_dict(state["early_stopping"])
+    for key, values in state["history"].items():
+        history[key][:] = values
+
+
+def plot_history(
+    history: dict[str, list[float]] | str | os.PathLike[str],
     path: str | os.PathLike[str] | None = None,
     title: str | None = None,
 ) -> Any:
     """Loss and accuracy per epoch (train and, if present, validation) side by side.
 
+    ``history`` is ``fit``'s return value, or the path of a CSV or JSON-lines log written by
+    ``nn.callbacks.CSVLogger`` / ``JSONLinesLogger`` (``plot_history("run.csv", "run.png")``).
     Returns the matplotlib Figure; with ``path`` it is also saved there (PNG, SVG, ... by the
     file's suffix). Close it with ``matplotlib.pyplot.close(fig)`` when done.
     """
     import matplotlib.pyplot as plt
 
+    if not isinstance(history, dict):
+        from .callbacks import read_log
+
+        history = read_log(history)
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
-    epochs = range(1, len(history["train_loss"]) + 1)
+    epochs = history.get("epoch") or range(1, len(history["train_loss"]) + 1)
     for key, ax in (("loss", ax_loss), ("acc", ax_acc)):
         for split in ("train", "val"):
             if f"{split}_{key}" in history:

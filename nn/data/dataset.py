@@ -37,6 +37,12 @@ class TensorDataset(Dataset):
         if not tensors:
             raise ValueError("TensorDataset: give at least one tensor")
         self.arrays = [t.data if isinstance(t, Tensor) else np.asarray(t) for t in tensors]
+        for i, a in enumerate(self.arrays):
+            if a.ndim == 0:
+                raise ValueError(
+                    f"TensorDataset: tensor {i} is 0-d (a single value of dtype {a.dtype}); each "
+                    "tensor needs a first dimension that indexes the samples"
+                )
         n = {len(a) for a in self.arrays}
         if len(n) != 1:
             raise ValueError(

@@ -74,8 +74,7 @@ class DataLoader:
         collate_fn: Callable[[list], Any] | None = None,
         generator: Generator | int | None = None,
     ) -> None:
-        if batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
+        _check_batch_size(batch_size)
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
@@ -127,25 +126,81 @@ class DataLoader:
     # --- resuming -------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """The iteration state: generator state, current epoch order (None between epochs) and
-        the number of its batches already yielded. Plain data: checkpoint it with ``nn.save``."""
+        the number of its batches already yielded. Plain data: checkpoint it with ``nn.save``.
+
+        Taking it changes nothing: a generator not made yet (no shuffled epoch so far) is saved
+        as None and will be seeded from the default generator on first use, as it would have."""
         return {
-            "generator": self.generator.get_state() if self.shuffle else None,
+            "generator": (
+                self._generator.get_state()
+                if self.shuffle and self._generator is not None
+                else None
+            ),
             "order": None if self._order is None else self._order.copy(),
             "position": self._position,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Resume: the next ``iter(self)`` continues the saved epoch where it stopped."""
-        if state.get("generator") is not None:
-            self.generator.set_state(state["generator"])
+        """Resume: the next ``iter(self)`` continues the saved epoch where it stopped. The state
+        is checked first (the order must be a permutation of the dataset's indices, the
+        position a batch count within the epoch); nothing changes if it is refused."""
         order = state.get("order")
         if order is not None:
-            order = np.asarray(order.data if isinstance(order, Tensor) else order, dtype=np.int64)
-            if len(order) != len(self.dataset):
-                raise ValueError(
-                    f"DataLoader.load_state_dict: the saved epoch order covers {len(order)} "
-                    f"samples, the dataset has {len(self.dataset)}"
-                )
+            order = _checked_order(order, len(self.dataset))
+        position = _checked_position(state.get("position", 0), order, len(self))
+        if state.get("generator") is not None:
+            self.generator.set_state(state["generator"])
         self._order = order
-        self._position = int(state.get("position", 0))
+        self._position = position
         self._resume = order is not None
+
+
+def _check_batch_size(batch_size: Any) -> None:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
+        raise TypeError(
+            f"DataLoader: batch_size must be an int, got {batch_size!r} "
+            f"({type(batch_size).__name__})"
+        )
+    if batch_size < 1:
+        raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
+
+
+def _checked_order(order: Any, n: int) -> np.ndarray:
+    """A saved epoch order as int64, refused unless it is a permutation of range(n): a repeated
+    or missing index would silently train on some samples twice and others never."""
+    where = "DataLoader.load_state_dict"
+    arr = np.asarray(order.data if isinstance(order, Tensor) else order)
+    if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
+        raise ValueError(
+            f"{where}: the saved order must be a 1-d array of sample indices, got dtype "
+            f"{arr.dtype} with shape {arr.shape}"
+        )
+    arr = arr.astype(np.int64, copy=False)
+    if len(arr) != n:
+        raise ValueError(
+            f"{where}: the saved epoch order covers {len(arr)} samples, the dataset has {n}"
+        )
+    counts = np.bincount(arr[(arr >= 0) & (arr < n)], minlength=n)
+    if n and (arr.min() < 0 or arr.max() >= n or counts.max() > 1):
+        out_of_range = arr[(arr < 0) | (arr >= n)]
+        raise ValueError(
+            f"{where}: the saved order is not a permutation of the {n} sample indices "
+            f"(repeated: {np.flatnonzero(counts > 1)[:5].tolist()}, out of range: "
+            f"{out_of_range[:5].tolist()}, missing: {np.flatnonzero(counts == 0)[:5].tolist()})"
+        )
+    return arr
+
+
+def _checked_position(position: Any, order: np.ndarray | None, batches: int) -> int:
+    """The number of batches of the saved epoch already handed out: 0..len(loader), and 0
+    between epochs."""
+    where = "DataLoader.load_state_dict"
+    if isinstance(position, bool) or not isinstance(position, numbers.Integral):
+        raise ValueError(f"{where}: position must be an int, got {position!r}")
+    limit = batches if order is not None else 0
+    if not 0 <= position <= limit:
+        raise ValueError(
+            f"{where}: position {position} is outside 0..{limit} "
+            + ("(batches in an epoch)" if order is not None else "(no epoch order was saved)")
+        )
+    return int(position)

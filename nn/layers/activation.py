@@ -5,6 +5,7 @@ from __future__ import annotations
 from autograd import Tensor
 
 from .. import functional as F
+from .._checks import check_float, check_int
 from ..module import Module
 
 
@@ -20,7 +21,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope = check_float(negative_slope, "negative_slope", "LeakyReLU")
 
     def forward(self, x: Tensor) -> Tensor:
         return F.leaky_relu(x, self.negative_slope)
@@ -53,7 +54,7 @@ class Softmax(Module):
 
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
-        self.dim = dim
+        self.dim = check_int(dim, "dim", type(self).__name__, minimum=-(2**63))
 
     def forward(self, x: Tensor) -> Tensor:
         return F.softmax(x, self.dim)
@@ -67,7 +68,7 @@ class LogSoftmax(Module):
 
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
-        self.dim = dim
+        self.dim = check_int(dim, "dim", type(self).__name__, minimum=-(2**63))
 
     def forward(self, x: Tensor) -> Tensor:
         return F.log_softmax(x, self.dim)

@@ -11,17 +11,9 @@ from autograd import Tensor
 
 from .. import functional as F
 from .. import init
+from .._checks import check_int, check_ints
 from .._random import GeneratorLike
 from ..module import Module, Parameter
-
-
-def _tuple(v: Any, n: int, name: str) -> tuple[int, ...]:
-    if isinstance(v, (int, np.integer)):
-        return (int(v),) * n
-    t = tuple(int(x) for x in v)
-    if len(t) != n:
-        raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {v!r}")
-    return t
 
 
 class _ConvNd(Module):
@@ -42,17 +34,17 @@ class _ConvNd(Module):
         generator: GeneratorLike = None,
     ) -> None:
         super().__init__()
-        n = self._dims
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.kernel_size = _tuple(kernel_size, n, "kernel_size")
-        self.stride = _tuple(stride, n, "stride")
-        self.padding = _tuple(padding, n, "padding")
-        self.dilation = _tuple(dilation, n, "dilation")
-        shape = (out_channels, in_channels, *self.kernel_size)
+        n, name = self._dims, type(self).__name__
+        self.in_channels = check_int(in_channels, "in_channels", name)
+        self.out_channels = check_int(out_channels, "out_channels", name)
+        self.kernel_size = check_ints(kernel_size, n, "kernel_size", name)
+        self.stride = check_ints(stride, n, "stride", name)
+        self.padding = check_ints(padding, n, "padding", name, minimum=0)
+        self.dilation = check_ints(dilation, n, "dilation", name)
+        shape = (self.out_channels, self.in_channels, *self.kernel_size)
         self.weight = Parameter(np.empty(shape, dtype=dtype))
         if bias:
-            self.bias = Parameter(np.empty((out_channels,), dtype=dtype))
+            self.bias = Parameter(np.empty((self.out_channels,), dtype=dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters(generator)

@@ -7,6 +7,7 @@ import numpy as np
 from autograd import Tensor
 
 from .. import functional as F
+from .._checks import check_float
 from .._random import GeneratorLike, resolve_rng
 from ..module import Module
 
@@ -21,8 +22,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, *, generator: GeneratorLike = None) -> None:
         super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: probability must be between 0 and 1, got {p}")
+        check_float(p, "p (the probability of zeroing)", "Dropout", 0.0, 1.0)
         self.p = p
         # an int seed becomes this layer's own stream (not re-seeded on every call)
         self.generator = (

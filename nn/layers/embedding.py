@@ -10,6 +10,7 @@ from autograd import Tensor
 
 from .. import functional as F
 from .. import init
+from .._checks import check_int
 from .._random import GeneratorLike
 from ..module import Module, Parameter
 
@@ -17,7 +18,8 @@ from ..module import Module, Parameter
 class Embedding(Module):
     """Integer indices (any shape) -> (*shape, embedding_dim): rows of ``weight``
     (num_embeddings, embedding_dim) ~ N(0, 1), like PyTorch. The ``padding_idx`` row starts at
-    zero and receives no gradient."""
+    zero and receives no gradient. Indices must lie in [0, num_embeddings): a negative index
+    raises (as in PyTorch) rather than counting from the end."""
 
     def __init__(
         self,
@@ -29,6 +31,10 @@ class Embedding(Module):
         generator: GeneratorLike = None,
     ) -> None:
         super().__init__()
+        num_embeddings = check_int(num_embeddings, "num_embeddings", "Embedding")
+        embedding_dim = check_int(embedding_dim, "embedding_dim", "Embedding")
+        if padding_idx is not None:
+            check_int(padding_idx, "padding_idx", "Embedding", minimum=-num_embeddings)
         if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
             raise ValueError(
                 f"Embedding: padding_idx {padding_idx} is out of range for {num_embeddings} rows"

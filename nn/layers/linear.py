@@ -11,6 +11,7 @@ from autograd import Tensor
 
 from .. import functional as F
 from .. import init
+from .._checks import check_int
 from .._random import GeneratorLike
 from ..module import Module, Parameter
 
@@ -36,11 +37,11 @@ class Linear(Module):
         generator: GeneratorLike = None,
     ) -> None:
         super().__init__()
-        self.in_features = in_features
-        self.out_features = out_features
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        self.in_features = check_int(in_features, "in_features", "Linear")
+        self.out_features = check_int(out_features, "out_features", "Linear")
+        self.weight = Parameter(np.empty((self.out_features, self.in_features), dtype=dtype))
         if bias:
-            self.bias = Parameter(np.empty((out_features,), dtype=dtype))
+            self.bias = Parameter(np.empty((self.out_features,), dtype=dtype))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters(generator)

@@ -9,6 +9,7 @@ import numpy as np
 from autograd import Tensor, no_grad
 
 from .. import functional as F
+from .._checks import check_float, check_int
 from ..module import Module, Parameter
 
 
@@ -26,6 +27,11 @@ class _BatchNorm(Module):
         dtype: Any = np.float32,
     ) -> None:
         super().__init__()
+        name = type(self).__name__
+        num_features = check_int(num_features, "num_features", name)
+        check_float(eps, "eps", name, 0.0, open_low=True)
+        if momentum is not None:
+            check_float(momentum, "momentum", name, 0.0, 1.0)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
@@ -116,6 +122,8 @@ class LayerNorm(Module):
         shape = (
             (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         )
+        shape = tuple(check_int(d, "normalized_shape", "LayerNorm") for d in shape)
+        check_float(eps, "eps", "LayerNorm", 0.0, open_low=True)
         self.normalized_shape = shape
         self.eps = eps
         self.elementwise_affine = elementwise_affine

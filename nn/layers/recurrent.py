@@ -26,6 +26,7 @@ from autograd import Tensor, concatenate, matmul, permute, sigmoid, stack, tanh
 
 from .. import functional as F
 from .. import init
+from .._checks import check_float, check_int
 from .._random import GeneratorLike
 from ..module import Module, Parameter
 
@@ -55,10 +56,10 @@ class _RNNBase(Module):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        if num_layers < 1:
-            raise ValueError(f"{name}: num_layers must be at least 1, got {num_layers}")
-        if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"{name}: dropout must be between 0 and 1, got {dropout}")
+        input_size = check_int(input_size, "input_size", name)
+        hidden_size = check_int(hidden_size, "hidden_size", name)
+        num_layers = check_int(num_layers, "num_layers", name)
+        check_float(dropout, "dropout", name, 0.0, 1.0)
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -99,6 +100,11 @@ class _RNNBase(Module):
                 f"got {x.shape}"
             )
         batched = x.ndim == 3
+        if x.shape[1 if batched and self.batch_first else 0] == 0:
+            raise ValueError(
+                f"{name}: the input sequence has no time steps (input shape {x.shape}); "
+                "at least one step is needed"
+            )
         if not batched:
             x = x.unsqueeze(1)
         elif self.batch_first:
@@ -255,6 +261,19 @@ class LSTM(_RNNBase):
     def forward(
         self, x: Tensor, hx: tuple[Tensor, Tensor] | None = None
     ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        if hx is not None and not (isinstance(hx, (tuple, list)) and len(hx) == 2):
+            got = f"a {type(hx).__name__}" + (
+                f" of shape {hx.shape}"
+                if isinstance(hx, Tensor)
+                else f" of length {len(hx)}"
+                if isinstance(hx, (tuple, list))
+                else ""
+            )
+            raise TypeError(
+                f"LSTM: the initial state must be a tuple (h0, c0) of two tensors, each of shape "
+                f"(num_layers, B, hidden_size) = ({self.num_layers}, B, {self.hidden_size}); "
+                f"got {got}"
+            )
         h0, c0 = (None, None) if hx is None else hx
         seq, (h_n, c_n), batched = self._run(x, (h0, c0))
         out, h = self._finish(seq, h_n, batched)

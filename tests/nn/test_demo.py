@@ -22,7 +22,9 @@ def _agg(monkeypatch):
 
 def test_demo_writes_plot_graph_and_a_restorable_checkpoint(tmp_path, capsys):
     assert demo.main(["--out", str(tmp_path / "out"), "--epochs", "1", "--no-progress"]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
+    assert captured.err == ""
     folder = tmp_path / "out"
 
     assert (folder / "history.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -43,6 +45,11 @@ def test_demo_writes_plot_graph_and_a_restorable_checkpoint(tmp_path, capsys):
     test = DataLoader(datasets.load_digits("test", images=True), batch_size=512)
     assert evaluate(model, test, F.cross_entropy)[1] == state["accuracy"]
     assert "-> identical" in out
+    # --no-progress drops the bar (none on stderr) but keeps the line per epoch and the summary
+    assert [line for line in out.splitlines() if line.startswith("epoch ")] == [
+        next(line for line in out.splitlines() if line.startswith("epoch 1/1 train_loss="))
+    ]
+    assert any(line.startswith("fit: 1 epoch in ") for line in out.splitlines())
     for name in ("history.png", "model.safetensors", "backward_graph"):
         assert name in out
 

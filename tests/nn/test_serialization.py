@@ -14,7 +14,6 @@ import struct
 import subprocess
 import sys
 import textwrap
-import time
 import tracemalloc
 
 import numpy as np
@@ -25,6 +24,8 @@ from hypothesis import strategies as st
 import autograd as ag
 import nn
 from nn.serialization import CheckpointError, dumps, loads
+
+from .save_kills import ROOT, first_checkpoint, kill_during_save, split_fdopen
 
 # --- helpers ------------------------------------------------------------------------------------
 
@@ -188,23 +189,8 @@ def test_failed_save_keeps_previous_checkpoint(tmp_path, monkeypatch, fail_at):
     if fail_at == "write":
         import nn.serialization as ser
 
-        real_fdopen = os.fdopen
-
-        class HalfFile:
-            def __init__(self, f):
-                self.f = f
-
-            def __enter__(self):
-                return self
-
-            def __exit__(self, *exc):
-                self.f.close()
-
-            def write(self, data):
-                self.f.write(data[: len(data) // 2])  # half the bytes reach the disk, then crash
-                boom()
-
-        monkeypatch.setattr(ser.os, "fdopen", lambda fd, mode: HalfFile(real_fdopen(fd, mode)))
+        # half the bytes reach the disk, then crash
+        monkeypatch.setattr(ser.os, "fdopen", split_fdopen(boom))
     else:
         monkeypatch.setattr(os, fail_at, boom)
     with pytest.raises(KeyboardInterrupt):
@@ -215,56 +201,64 @@ def test_failed_save_keeps_previous_checkpoint(tmp_path, monkeypatch, fail_at):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ck"]  # the temp file was removed
 
 
-_WRITER = textwrap.dedent(
+def test_kill_during_save_leaves_a_loadable_checkpoint(tmp_path):
+    """SIGKILL a process that saves 8 MB checkpoints in a loop, at random moments, until enough
+    kills have landed inside a save (after its temporary file was created, before it replaced
+    the checkpoint; the temporary file is left behind): each time the path holds a complete
+    checkpoint, the previous or the new one (``save_kills.kill_during_save`` checks it)."""
+    wanted = int(os.environ.get("GATEGRAD_KILL_TRIALS", "3"))  # kills that must land mid-save
+    path = tmp_path / "ck"
+    first_checkpoint(path)
+    rng = np.random.default_rng(0)
+    outcomes = []
+    while sum(o.mid_save for o in outcomes) < wanted and len(outcomes) < 40 * wanted:
+        outcomes.append(kill_during_save(path, float(rng.uniform(0.0, 0.25))))
+    print(
+        f"\nkill-during-save: {len(outcomes)} trials, steps reached "
+        f"{[o.step for o in outcomes]}, killed inside a save {sum(o.mid_save for o in outcomes)} "
+        f"(of which with a partly written file {sum(o.mid_write for o in outcomes)})"
+    )
+    assert max(o.step for o in outcomes) > 0  # the writer really ran (else the test is vacuous)
+    assert sum(o.mid_save for o in outcomes) >= wanted  # and the kills landed inside saves
+
+
+_HALF_WRITER = textwrap.dedent(
     """
-    import sys
+    import sys, time
     import numpy as np
-    import safetensors.numpy  # imported before "ready", so the kill lands during saves
-    import nn
-    path = sys.argv[1]
-    base = np.arange(1_000_000, dtype=np.float64)  # 8 MB: a save takes long enough to be hit
-    print("ready", flush=True)
-    step = 1
-    while True:
-        nn.save({"step": step, "w": base + step}, path)
-        step += 1
+    import nn, nn.serialization as ser
+    from tests.nn.save_kills import split_fdopen
+
+    def pause():  # half the bytes are on disk: say so, and wait for the kill
+        print("half", flush=True)
+        time.sleep(60)
+
+    ser.os.fdopen = split_fdopen(pause)
+    nn.save({"step": 2, "w": np.zeros(1000)}, sys.argv[1])
     """
 )
 
 
-def test_kill_during_save_leaves_a_loadable_checkpoint(tmp_path):
-    trials = int(os.environ.get("GATEGRAD_KILL_TRIALS", "20"))
+def test_a_kill_mid_write_leaves_the_previous_checkpoint(tmp_path):
+    """Deterministically mid-write: the writer announces that half its bytes are on disk and
+    is SIGKILLed there. The path still holds the previous checkpoint; the partial temporary
+    file is left, and the next save removes it."""
     path = tmp_path / "ck"
-    nn.save({"step": 0, "w": np.arange(1_000_000, dtype=np.float64)}, path)
-    rng = np.random.default_rng(0)
-    strays = 0
-    steps_seen = []
-    for _ in range(trials):
-        proc = subprocess.Popen(
-            [sys.executable, "-c", _WRITER, str(path)],
-            stdout=subprocess.PIPE,
-            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
-        )
-        try:
-            assert proc.stdout.readline().strip() == b"ready"
-            time.sleep(float(rng.uniform(0.0, 0.25)))
-        finally:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait()
-            proc.stdout.close()
-        got = nn.load(path)  # never raises: the previous or the new checkpoint, complete
-        np.testing.assert_array_equal(
-            got["w"], np.arange(1_000_000, dtype=np.float64) + got["step"]
-        )
-        steps_seen.append(got["step"])
-        for p in tmp_path.iterdir():
-            if p.name != "ck":
-                strays += 1  # a temp file from a save that the kill interrupted
-                p.unlink()
-    print(
-        f"\nkill-during-save: {trials} trials, steps reached {steps_seen}, interrupted mid-write {strays}"
+    nn.save({"step": 1, "w": np.ones(1000)}, path)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _HALF_WRITER, str(path)], stdout=subprocess.PIPE, cwd=ROOT
     )
-    assert max(steps_seen) > 0  # the writer really ran (the test would be vacuous otherwise)
+    try:
+        assert proc.stdout.readline().strip() == b"half"
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+    (temp,) = [p for p in tmp_path.iterdir() if p.name != "ck"]
+    assert 0 < temp.stat().st_size < len(dumps({"step": 2, "w": np.zeros(1000)}))
+    assert nn.load(path)["step"] == 1
+    nn.save({"step": 3, "w": np.ones(1000)}, path)
+    assert [p.name for p in tmp_path.iterdir()] == ["ck"]
 
 
 # --- corruption: exhaustive single faults -------------------------------------------------------
