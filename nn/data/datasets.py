@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 
 from autograd import Generator
-from autograd.creation import _rng
 
+from .._random import resolve_rng
 from .cifar import CIFAR10 as CIFAR10  # re-exported: nn.data.datasets.CIFAR10
 from .dataset import TensorDataset
 
@@ -107,7 +107,7 @@ def make_moons(
     return_arrays: bool = False,
 ) -> Any:
     """Two interleaving half circles (scikit-learn's construction), labels 0 and 1."""
-    rng = _gen(generator)
+    rng = resolve_rng(generator)
     n_out = n_samples // 2
     n_in = n_samples - n_out
     t_out = np.linspace(0, np.pi, n_out)
@@ -133,7 +133,7 @@ def make_circles(
     """A small circle (label 1, radius ``factor``) inside a unit circle (label 0)."""
     if not 0.0 <= factor < 1.0:
         raise ValueError(f"make_circles: factor must be in [0, 1), got {factor}")
-    rng = _gen(generator)
+    rng = resolve_rng(generator)
     n_out = n_samples // 2
     n_in = n_samples - n_out
     t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
@@ -158,7 +158,7 @@ def make_spirals(
 ) -> Any:
     """``n_classes`` interleaved spiral arms (the CS231n toy set): arm k has radius r in [0, 1]
     and angle ``4 r + 2 pi k / n_classes`` (plus ``noise`` times a standard normal)."""
-    rng = _gen(generator)
+    rng = resolve_rng(generator)
     counts = [n_samples // n_classes + (k < n_samples % n_classes) for k in range(n_classes)]
     xs, ys = [], []
     for k, n in enumerate(counts):
@@ -169,12 +169,6 @@ def make_spirals(
         xs.append(np.stack([r * np.sin(theta), r * np.cos(theta)], 1))
         ys.append(np.full(n, k))
     return _shuffled_noisy(np.concatenate(xs), np.concatenate(ys), 0.0, rng, return_arrays)
-
-
-def _gen(generator: Generator | int | None) -> np.random.Generator:
-    if isinstance(generator, (int, np.integer)):
-        return np.random.default_rng(int(generator))
-    return _rng(generator)
 
 
 def _shuffled_noisy(
