@@ -7,7 +7,7 @@ OUT    ?= demo-output
 # threads fighting over 2 cores (measured ~20x on small matmuls under pytest -n auto).
 THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: test demo bench soak lint clean
+.PHONY: test demo bench soak lint clean notebooks
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,12 @@ test: $(VENV)/.test-deps
 
 demo: $(VENV)/.test-deps
 	$(THREADS) MPLBACKEND=Agg $(PY) -m nn.demo --out $(OUT)
+
+# Re-run the course notebooks in place (their outputs are committed) and rewrite the students'
+# copies (notebooks/student/) from them. CIFAR10_ROOT=<folder> uses the real CIFAR-10 files.
+notebooks: $(VENV)/.test-deps
+	$(THREADS) $(PY) -m tools.notebooks execute
+	$(PY) -m tools.notebooks students
 
 bench: $(VENV)/.bench-deps
 	$(PY) -m benchmarks.run

@@ -1,12 +1,17 @@
-"""Data: datasets, the DataLoader, image transforms and offline built-in datasets."""
+"""Data: datasets, the DataLoader, image transforms, cross-validation folds and offline
+built-in datasets."""
 
 from . import datasets, transforms
+from .cifar import CIFAR10
 from .dataset import Dataset, Subset, TensorDataset, random_split
+from .kfold import KFold
 from .loader import DataLoader, default_collate
 
 __all__ = [
+    "CIFAR10",
     "DataLoader",
     "Dataset",
+    "KFold",
     "Subset",
     "TensorDataset",
     "datasets",

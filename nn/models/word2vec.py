@@ -126,11 +126,35 @@ class Word2Vec(Module):
         w = self.in_embed.weight.data
         return float(w[a] @ w[b] / (np.linalg.norm(w[a]) * np.linalg.norm(w[b]) + 1e-12))
 
+    def unit_vectors(self, centre: bool = False) -> np.ndarray:
+        """(vocab_size, dim) float64 word vectors scaled to length 1. ``centre=True`` first
+        subtracts the mean vector: a briefly trained model's vectors share a common direction
+        (every word was pushed alike by the same frequent negatives), which centring removes."""
+        w = self.in_embed.weight.data.astype(np.float64)
+        if centre:
+            w = w - w.mean(axis=0)
+        return w / (np.linalg.norm(w, axis=1, keepdims=True) + 1e-12)
+
     def most_similar(self, word: int, k: int = 5) -> list[tuple[int, float]]:
         """The k words whose input vectors have the highest cosine similarity to ``word``."""
-        w = self.in_embed.weight.data
-        unit = w / (np.linalg.norm(w, axis=1, keepdims=True) + 1e-12)
-        sims = unit @ unit[word]
-        sims[word] = -np.inf
-        best = np.argsort(-sims, kind="stable")[:k]
-        return [(int(i), float(sims[i])) for i in best]
+        unit = self.unit_vectors()
+        return _best(unit @ unit[word], exclude=(word,), k=k)
+
+    def analogy(
+        self, a: int, b: int, c: int, k: int = 1, *, centre: bool = False
+    ) -> list[tuple[int, float]]:
+        """``a : b :: c : ?`` — the k words nearest (by cosine) to ``b - a + c`` on unit
+        vectors (Mikolov et al.'s "3CosAdd"), leaving out a, b and c themselves, with their
+        cosines. E.g. with word ids, ``analogy(man, king, woman)`` hopes for ``queen``."""
+        unit = self.unit_vectors(centre)
+        target = unit[b] - unit[a] + unit[c]
+        return _best(unit @ (target / (np.linalg.norm(target) + 1e-12)), exclude=(a, b, c), k=k)
+
+
+def _best(scores: np.ndarray, exclude: Sequence[int], k: int) -> list[tuple[int, float]]:
+    """The k highest scores, ``exclude`` left out (so fewer than k when too few remain), as
+    (index, score), best first."""
+    scores = scores.copy()
+    scores[list(exclude)] = -np.inf
+    best = np.argsort(-scores, kind="stable")[:k]
+    return [(int(i), float(scores[i])) for i in best if np.isfinite(scores[i])]

@@ -1,8 +1,8 @@
-"""Data: the DataLoader (batching, shuffling, resuming), transforms and built-in datasets."""
+"""Data: the DataLoader (batching, shuffling, resuming) and built-in datasets (transforms: test_transforms.py;
+CIFAR-10: test_cifar10.py)."""
 
 from __future__ import annotations
 
-import os
 import random
 
 import numpy as np
@@ -11,7 +11,6 @@ import pytest
 import autograd as ag
 from nn.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
 from nn.data import datasets as D
-from nn.data import transforms as T
 
 # --- TensorDataset / Subset / random_split ------------------------------------------------------
 
@@ -149,122 +148,6 @@ def test_loader_resumes_exactly_mid_epoch(stop_after):
     assert len(got) == len(want)
     for a, b in zip(got, want):
         np.testing.assert_array_equal(a, b)
-
-
-# --- transforms ---------------------------------------------------------------------------------
-
-
-def test_to_tensor_matches_torchvision_convention():
-    img = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3) * 10  # HWC
-    t = T.ToTensor()(img)
-    assert isinstance(t, ag.Tensor) and t.shape == (3, 2, 3) and t.dtype == np.float32
-    np.testing.assert_allclose(t.data, img.transpose(2, 0, 1) / 255.0, rtol=1e-6)
-    assert T.ToTensor()(np.full((4, 4), 255, np.uint8)).shape == (1, 4, 4)
-    assert float(T.ToTensor()(np.full((1, 1, 1), 255, np.uint8)).data.max()) == 1.0
-
-
-def test_normalize_per_channel():
-    x = ag.tensor(np.stack([np.full((2, 2), 0.5), np.full((2, 2), 1.0)]).astype(np.float32))
-    out = T.Normalize([0.5, 0.0], [1.0, 0.5])(x)
-    assert isinstance(out, ag.Tensor) and out.dtype == np.float32
-    np.testing.assert_allclose(out.data[0], 0.0)
-    np.testing.assert_allclose(out.data[1], 2.0)
-    with pytest.raises(ValueError, match="channel means"):
-        T.Normalize([0.5] * 3, [1.0] * 3)(x)
-
-
-def test_random_flip_and_crop_are_seeded():
-    img = np.arange(2 * 4 * 5, dtype=np.float32).reshape(2, 4, 5)
-    np.testing.assert_array_equal(T.RandomHorizontalFlip(p=1.0)(img), img[..., ::-1])
-    assert T.RandomHorizontalFlip(p=0.0)(img) is img
-    g = ag.Generator(0)
-    flips = [T.RandomHorizontalFlip(0.5, g)(img)[0, 0, 0] == 4.0 for _ in range(200)]
-    assert 60 < sum(flips) < 140
-    crop = T.RandomCrop(4, padding=2, generator=ag.Generator(1))
-    outs = [crop(img) for _ in range(50)]
-    assert all(o.shape == (2, 4, 4) for o in outs)
-    assert any((o == 0).all(axis=0).any() for o in outs)  # padding shows up sometimes
-    again = T.RandomCrop(4, padding=2, generator=ag.Generator(1))
-    for o in outs[:5]:
-        np.testing.assert_array_equal(again(img), o)
-    # unpadded crop of the full size is the identity
-    np.testing.assert_array_equal(T.RandomCrop((4, 5))(img), img)
-    with pytest.raises(ValueError, match="larger"):
-        T.RandomCrop(9)(img)
-
-
-def test_compose_pipeline():
-    pipe = T.Compose([T.ToTensor(), T.Normalize([0.5] * 3, [0.5] * 3), T.RandomHorizontalFlip(1.0)])
-    img = np.zeros((2, 2, 3), np.uint8)
-    img[0, 0] = 255
-    out = pipe(img)
-    assert out.shape == (3, 2, 2)
-    np.testing.assert_allclose(out.data[:, 0, 1], 1.0)  # flipped: top-left is now top-right
-    np.testing.assert_allclose(out.data[:, 1, 0], -1.0)
-    assert "ToTensor" in repr(pipe)
-
-
-# --- CIFAR-10 binary reader --------------------------------------------------------------------
-
-
-def _write_cifar(folder, records=3, seed=0, names=None):
-    rng = np.random.default_rng(seed)
-    names = names or [f"data_batch_{i}.bin" for i in range(1, 6)] + ["test_batch.bin"]
-    expected = {}
-    for name in names:
-        labels = rng.integers(0, 10, records, dtype=np.uint8)
-        pixels = rng.integers(0, 256, (records, 3, 32, 32), dtype=np.uint8)
-        raw = np.concatenate([labels[:, None], pixels.reshape(records, -1)], axis=1)
-        raw.tofile(os.path.join(folder, name))
-        expected[name] = (labels, pixels)
-    return expected
-
-
-def test_cifar10_reads_binary_records(tmp_path):
-    expected = _write_cifar(tmp_path)
-    train = D.CIFAR10(tmp_path, train=True)
-    test = D.CIFAR10(tmp_path, train=False)
-    assert len(train) == 15 and len(test) == 3
-    img, label = train[4]  # data_batch_2, record 1
-    labels, pixels = expected["data_batch_2.bin"]
-    assert img.shape == (32, 32, 3) and img.dtype == np.uint8
-    np.testing.assert_array_equal(img, pixels[1].transpose(1, 2, 0))
-    assert label == labels[1]
-    chw = D.CIFAR10(tmp_path, train=False, transform=T.ToTensor())[2][0]
-    np.testing.assert_allclose(chw.data, expected["test_batch.bin"][1][2] / 255.0, rtol=1e-6)
-    xb, yb = next(iter(DataLoader(test, batch_size=3)))
-    assert xb.shape == (3, 32, 32, 3) and yb.dtype == np.int64
-
-
-def test_cifar10_truncated_file_is_named(tmp_path):
-    _write_cifar(tmp_path)
-    path = tmp_path / "data_batch_3.bin"
-    path.write_bytes(path.read_bytes()[:-100])
-    with pytest.raises(
-        ValueError, match=r"data_batch_3\.bin.*not a whole number of 3073-byte records"
-    ):
-        D.CIFAR10(tmp_path)
-    D.CIFAR10(tmp_path, train=False)  # the test file is fine
-
-
-def test_cifar10_missing_folder_and_files(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"data_batch_1\.bin.*test_batch\.bin"):
-        D.CIFAR10(tmp_path / "nowhere")
-    _write_cifar(tmp_path, names=["data_batch_1.bin"])
-    with pytest.raises(FileNotFoundError, match=r"lacks data_batch_2\.bin"):
-        D.CIFAR10(tmp_path)
-
-
-def test_cifar10_bad_label_and_tarball_folder(tmp_path):
-    nested = tmp_path / "cifar-10-batches-bin"
-    nested.mkdir()
-    _write_cifar(nested, names=["test_batch.bin"])
-    assert len(D.CIFAR10(tmp_path, train=False)) == 3  # the tarball's folder is found
-    raw = bytearray((nested / "test_batch.bin").read_bytes())
-    raw[3073] = 42
-    (nested / "test_batch.bin").write_bytes(bytes(raw))
-    with pytest.raises(ValueError, match="record 1 has label 42"):
-        D.CIFAR10(tmp_path, train=False)
 
 
 # --- built-in datasets --------------------------------------------------------------------------

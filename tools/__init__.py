@@ -1,0 +1,1 @@
+"""Repository tools (not installed with the package): ``python -m tools.notebooks``."""
