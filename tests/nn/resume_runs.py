@@ -52,7 +52,8 @@ class Augmented(Dataset):
         return len(self.y)
 
     def __getitem__(self, i: int) -> tuple[Any, Any]:
-        return self.transform(self.x[i]), int(self.y[i])
+        hwc = self.transform(self.x[i].transpose(1, 2, 0))  # NumPy images are HWC to transforms
+        return np.ascontiguousarray(hwc.transpose(2, 0, 1)), int(self.y[i])
 
 
 def _data(images: bool) -> tuple[np.ndarray, ...]:
