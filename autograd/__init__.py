@@ -56,6 +56,12 @@ from .graph import (  # noqa: E402
     set_grad_enabled,
 )
 
+# isort: split
+# A student's own nn.py beside the notebook would shadow gategrad's nn: say so now (see _shadowing).
+from ._shadowing import warn_if_nn_is_shadowed as _warn_if_nn_is_shadowed  # noqa: E402
+
+_warn_if_nn_is_shadowed()
+
 float32 = "float32"
 float64 = "float64"
 int64 = "int64"

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -27,6 +27,7 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 
+from ._optional import need
 from .module import Module
 
 
@@ -117,6 +118,22 @@ def evaluate(
     return total_loss / seen, correct / seen
 
 
+class _NoBar:
+    """Stands in for the tqdm bar under ``progress=False``: iterates and ignores updates."""
+
+    def __init__(self, iterable: Iterable[Any], **_: Any) -> None:
+        self.iterable = iterable
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.iterable)
+
+    def set_postfix(self, **_: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def _is_plateau(scheduler: Any) -> bool:
     from .optim.lr_scheduler import ReduceLROnPlateau
 
@@ -157,9 +174,10 @@ def fit(
     A NaN or inf loss raises :class:`NonFiniteLossError` naming the epoch and step, before the
     bad gradient reaches the weights.
     """
-    from tqdm.auto import tqdm
-
     from .serialization import save
+
+    # tqdm only when a bar is shown: fit(progress=False) runs and prints nothing without it
+    tqdm = need("tqdm.auto", "nn.training.fit(progress=True)").tqdm if progress else _NoBar
 
     plateau_key = scheduler_metric or ("val_loss" if val_loader is not None else "train_loss")
     history: dict[str, list[float]] = {"train_loss": [], "train_acc": [], "lr": []}
@@ -247,7 +265,7 @@ def plot_history(
     Returns the matplotlib Figure; with ``path`` it is also saved there (PNG, SVG, ... by the
     file's suffix). Close it with ``matplotlib.pyplot.close(fig)`` when done.
     """
-    import matplotlib.pyplot as plt
+    plt = need("matplotlib.pyplot", "nn.training.plot_history")
 
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 3.6))
     epochs = range(1, len(history["train_loss"]) + 1)
