@@ -24,6 +24,7 @@ $(VENV)/.bench-deps: pyproject.toml | $(PY)
 
 test: $(VENV)/.test-deps
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(THREADS) HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} MPLBACKEND=Agg $(PY) -m pytest -n auto \
 		--nbmake --nbmake-timeout=300 tests notebooks
 
@@ -34,7 +35,7 @@ bench: $(VENV)/.bench-deps
 	$(PY) -m benchmarks.run
 
 lint: $(VENV)/.test-deps
-	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis .mypy_cache

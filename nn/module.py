@@ -56,7 +56,7 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + Tensor.__repr__(self)
 
-    def __deepcopy__(self, memo: dict) -> Parameter:
+    def __deepcopy__(self, memo: dict[int, Any]) -> Parameter:
         p = Parameter(self.data.copy(), self.requires_grad)
         if self.grad is not None:
             p.grad = Tensor(self.grad.data.copy())
@@ -103,6 +103,7 @@ class Module:
     training: bool
     _parameters: dict[str, Parameter | None]
     _buffers: dict[str, Tensor | None]
+    _non_persistent: set[str]
     _modules: dict[str, Module | None]
 
     def __init__(self) -> None:
@@ -126,7 +127,7 @@ class Module:
         if names is None:  # the outermost module call: name the whole tree once (cached)
             names = self._scope_names()
             _naming[0] = names
-            _state.scope = names[id(self)]
+            _state.scope = names[id(self)]  # type: ignore[assignment]  # autograd: _State.scope is typed None
             try:
                 return self.forward(*args, **kwargs)
             finally:
@@ -135,14 +136,14 @@ class Module:
         name = names.get(id(self))
         if name is None:  # a module outside the tree (made on the fly inside a forward)
             name = type(self).__name__ if prev is None else f"{prev}.{type(self).__name__}"
-        _state.scope = name
+        _state.scope = name  # type: ignore[assignment]  # autograd: _State.scope is typed None
         try:
             return self.forward(*args, **kwargs)
         finally:
             _state.scope = prev
 
     def _scope_names(self) -> dict[int, str]:
-        cache = self.__dict__.get("_scope_cache")
+        cache: tuple[int, dict[int, str]] | None = self.__dict__.get("_scope_cache")
         if cache is not None and cache[0] == _tree_version[0]:
             return cache[1]
         names = {id(m): name for name, m in self.named_modules()}
@@ -161,7 +162,7 @@ class Module:
             )
         if isinstance(value, Parameter):
             self._forget(name)
-            params[name] = value
+            d["_parameters"][name] = value
         elif isinstance(value, Module):
             self._forget(name)
             d["_modules"][name] = value
@@ -476,8 +477,8 @@ class Sequential(Module):
     def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
         super().__init__()
         if len(modules) == 1 and isinstance(modules[0], Mapping):
-            for name, m in modules[0].items():
-                self.add_module(name, m)
+            for name, module in modules[0].items():
+                self.add_module(name, module)
         else:
             for i, m in enumerate(modules):
                 self.add_module(str(i), m)  # type: ignore[arg-type]
