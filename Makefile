@@ -7,7 +7,7 @@ OUT    ?= demo-output
 # threads fighting over 2 cores (measured ~20x on small matmuls under pytest -n auto).
 THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: test demo bench lint clean
+.PHONY: test demo bench lint docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ demo: $(VENV)/.test-deps
 
 bench: $(VENV)/.bench-deps
 	$(PY) -m benchmarks.run
+
+# The API reference pages, docs/api/*.md, from the code's signatures and docstrings.
+docs: $(VENV)/.test-deps
+	$(PY) docs/make_api.py
 
 lint: $(VENV)/.test-deps
 	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy
