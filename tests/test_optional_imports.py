@@ -118,6 +118,31 @@ def test_fit_without_a_bar_neither_needs_nor_imports_tqdm(tmp_path):
     assert done.stdout.strip() == "False"
 
 
+def test_fit_without_a_bar_iterates_the_loader_once_per_epoch():
+    # tqdm.auto's bar also calls iter() in its constructor: that drew, and threw away, one shuffle
+    # of a DataLoader per epoch, so progress=False trained on another order than a plain loop
+    import autograd as ag
+    import nn
+
+    class CountingLoader:
+        def __init__(self) -> None:
+            self.iterations = 0
+
+        def __len__(self) -> int:
+            return 2
+
+        def __iter__(self):
+            self.iterations += 1
+            return iter([(ag.randn(4, 2), ag.tensor([0, 1, 0, 1]))] * 2)
+
+    loader, model = CountingLoader(), nn.Linear(2, 2)
+    nn.training.fit(
+        model, loader, loss_fn=nn.functional.cross_entropy, epochs=3, progress=False,
+        optimizer=nn.optim.SGD(model.parameters(), lr=0.1),
+    )  # fmt: skip
+    assert loader.iterations == 3
+
+
 def test_need_passes_on_the_error_of_a_package_whose_own_dependency_is_missing(
     tmp_path, monkeypatch
 ):
