@@ -7,7 +7,7 @@ OUT    ?= demo-output
 # threads fighting over 2 cores (measured ~20x on small matmuls under pytest -n auto).
 THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: test demo bench soak lint clean notebooks
+.PHONY: test demo bench soak lint docs clean notebooks
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,7 @@ $(VENV)/.bench-deps: pyproject.toml | $(PY)
 
 test: $(VENV)/.test-deps
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(THREADS) HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} MPLBACKEND=Agg $(PY) -m pytest -n auto \
 		--nbmake --nbmake-timeout=300 tests notebooks
 
@@ -44,8 +45,12 @@ bench: $(VENV)/.bench-deps
 soak: $(VENV)/.test-deps
 	$(THREADS) $(PY) -m benchmarks.soak
 
+# The API reference pages, docs/api/*.md, from the code's signatures and docstrings.
+docs: $(VENV)/.test-deps
+	$(PY) docs/make_api.py
+
 lint: $(VENV)/.test-deps
-	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis .mypy_cache

@@ -69,6 +69,12 @@ from .graph import (  # noqa: E402
 from .random import Generator, default_generator, manual_seed  # noqa: E402
 from .tensor import Device, Tensor, device  # noqa: E402
 
+# isort: split
+# A student's own nn.py beside the notebook would shadow gategrad's nn: say so now (see _shadowing).
+from ._shadowing import warn_if_nn_is_shadowed as _warn_if_nn_is_shadowed  # noqa: E402
+
+_warn_if_nn_is_shadowed()
+
 # dtypes, as PyTorch names them (NumPy dtype objects: ``x.dtype == autograd.float32``)
 float16 = _np.dtype("float16")
 float32 = _np.dtype("float32")

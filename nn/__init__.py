@@ -4,6 +4,7 @@ checkpoints, composed purely of ``autograd`` gates (nn never writes a gradient r
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import autograd as _autograd
 
@@ -36,7 +37,7 @@ _LAZY_MODULES = {
 _LAZY_NAMES = {"save": "serialization", "load": "serialization", "CheckpointError": "serialization"}
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _LAZY_MODULES:
         return importlib.import_module(f".{name}", __name__)
     if name in _LAZY_NAMES:

@@ -28,6 +28,7 @@ import numpy as np
 import autograd as ag
 
 from . import functional as F
+from ._optional import need
 from .data import DataLoader, datasets
 from .models import LeNet
 from .optim import Adam
@@ -89,6 +90,11 @@ def _run(argv: Sequence[str] | None) -> int:
         "terminal anyway)",
     )
     args = parser.parse_args(argv)
+    # Imported before training: a missing package stops the demo now, not after a minute's work.
+    matplotlib = need("matplotlib", "python -m nn.demo")
+    if "MPLBACKEND" not in os.environ:
+        matplotlib.use("Agg")  # files only; never open a window
+    plt = need("matplotlib.pyplot", "python -m nn.demo")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -116,12 +122,6 @@ def _run(argv: Sequence[str] | None) -> int:
     )
     _, accuracy = evaluate(model, test_loader, F.cross_entropy)
     print(f"held-out accuracy: {accuracy:.2%} ({round(accuracy * len(test_set))}/{len(test_set)})")
-
-    import matplotlib
-
-    if "MPLBACKEND" not in os.environ:
-        matplotlib.use("Agg")  # files only; never open a window
-    import matplotlib.pyplot as plt
 
     fig = plot_history(history, out / "history.png", title="LeNet on the digits")
     plt.close(fig)

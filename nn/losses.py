@@ -45,6 +45,8 @@ class CrossEntropyLoss(_Loss):
     """Softmax cross-entropy on logits (N, C) / (N, C, *d) against class indices (N,) / (N, *d)
     or class probabilities shaped like the logits; see ``nn.functional.cross_entropy``."""
 
+    weight: Tensor | None  # a buffer (register_buffer)
+
     def __init__(
         self,
         weight: Tensor | None = None,
@@ -66,6 +68,8 @@ class CrossEntropyLoss(_Loss):
 class NLLLoss(_Loss):
     """Negative log likelihood of log-probabilities (N, C) / (N, C, *d) at class indices."""
 
+    weight: Tensor | None  # a buffer (register_buffer)
+
     def __init__(
         self, weight: Tensor | None = None, ignore_index: int = -100, reduction: str = "mean"
     ) -> None:
@@ -80,6 +84,8 @@ class NLLLoss(_Loss):
 class BCELoss(_Loss):
     """Binary cross-entropy on probabilities in [0, 1] (logs clamped at -100)."""
 
+    weight: Tensor | None  # a buffer (register_buffer)
+
     def __init__(self, weight: Tensor | None = None, reduction: str = "mean") -> None:
         super().__init__(reduction)
         self.register_buffer("weight", weight)
@@ -90,6 +96,9 @@ class BCELoss(_Loss):
 
 class BCEWithLogitsLoss(_Loss):
     """Sigmoid + binary cross-entropy on raw scores, stable for any magnitude."""
+
+    weight: Tensor | None  # a buffer (register_buffer)
+    pos_weight: Tensor | None  # a buffer (register_buffer)
 
     def __init__(
         self,
@@ -110,6 +119,8 @@ class BCEWithLogitsLoss(_Loss):
 class MultiMarginLoss(_Loss):
     """PyTorch's multi-class hinge loss (divided by the number of classes); see
     ``nn.functional.multi_margin_loss``."""
+
+    weight: Tensor | None  # a buffer (register_buffer)
 
     def __init__(
         self,

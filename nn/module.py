@@ -55,7 +55,7 @@ class Parameter(Tensor):
     def __repr__(self) -> str:
         return "Parameter containing:\n" + Tensor.__repr__(self)
 
-    def __deepcopy__(self, memo: dict) -> Parameter:
+    def __deepcopy__(self, memo: dict[int, Any]) -> Parameter:
         p = Parameter(self.data.copy(), self.requires_grad)
         if self.grad is not None:
             p.grad = Tensor(self.grad.data.copy())
@@ -102,6 +102,7 @@ class Module:
     training: bool
     _parameters: dict[str, Parameter | None]
     _buffers: dict[str, Tensor | None]
+    _non_persistent: set[str]
     _modules: dict[str, Module | None]
 
     def __init__(self) -> None:
@@ -141,7 +142,7 @@ class Module:
             autograd.exit_scope(token)
 
     def _scope_names(self) -> dict[int, str]:
-        cache = self.__dict__.get("_scope_cache")
+        cache: tuple[int, dict[int, str]] | None = self.__dict__.get("_scope_cache")
         if cache is not None and cache[0] == _tree_version[0]:
             return cache[1]
         names = {id(m): name for name, m in self.named_modules()}
@@ -160,7 +161,7 @@ class Module:
             )
         if isinstance(value, Parameter):
             self._forget(name)
-            params[name] = value
+            d["_parameters"][name] = value
         elif isinstance(value, Module):
             self._forget(name)
             d["_modules"][name] = value
@@ -475,8 +476,8 @@ class Sequential(Module):
     def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
         super().__init__()
         if len(modules) == 1 and isinstance(modules[0], Mapping):
-            for name, m in modules[0].items():
-                self.add_module(name, m)
+            for name, module in modules[0].items():
+                self.add_module(name, module)
         else:
             for i, m in enumerate(modules):
                 self.add_module(str(i), m)  # type: ignore[arg-type]

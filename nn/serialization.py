@@ -47,6 +47,8 @@ import numpy as np
 
 from autograd import Tensor
 
+from ._optional import need
+
 FORMAT = "gategrad-checkpoint"
 VERSION = 1
 MAX_HEADER_BYTES = 100_000_000  # safetensors' own limit on the JSON header
@@ -93,7 +95,7 @@ def save(obj: Any, path: str | os.PathLike) -> None:
 
 def dumps(obj: Any) -> bytes:
     """The bytes ``save`` would write."""
-    import safetensors.numpy
+    safetensors_numpy = need("safetensors.numpy", "nn.save")
 
     arrays: dict[str, np.ndarray] = {}
     table: dict[str, dict[str, Any]] = {}
@@ -105,7 +107,7 @@ def dumps(obj: Any) -> bytes:
         "structure": structure,
         "structure_sha256": hashlib.sha256(structure.encode()).hexdigest(),
     }
-    return safetensors.numpy.save(arrays, metadata=metadata)
+    return safetensors_numpy.save(arrays, metadata=metadata)
 
 
 def _array_name(path: tuple, arrays: dict) -> str:

@@ -34,6 +34,7 @@ from autograd import Tensor
 
 from . import _fit_state as fit_state
 from ._progress import Progress, ProgressMode
+from ._optional import need
 from .module import Module
 
 
@@ -420,7 +421,7 @@ def plot_history(
     Returns the matplotlib Figure; with ``path`` it is also saved there (PNG, SVG, ... by the
     file's suffix). Close it with ``matplotlib.pyplot.close(fig)`` when done.
     """
-    import matplotlib.pyplot as plt
+    plt = need("matplotlib.pyplot", "nn.training.plot_history")
 
     if not isinstance(history, dict):
         from .callbacks import read_log

@@ -7,6 +7,17 @@ here is imported (in name order), so a new family's specs need no edit to this f
 import importlib as _importlib
 import pkgutil as _pkgutil
 
+try:  # every module here builds on hypothesis, an extra: say which one when it is missing
+    import hypothesis as _hypothesis  # noqa: F401
+except ImportError as _e:
+    if _e.name != "hypothesis":
+        raise  # hypothesis is there but broken: its own error names the culprit
+    raise ModuleNotFoundError(
+        "autograd.testing needs hypothesis, an optional dependency of gategrad: "
+        "pip install 'gategrad[testing]' (or just: pip install hypothesis)",
+        name="hypothesis",
+    ) from None
+
 from .registry import SPECS, GateSpec, register
 from .strategies import (
     DOMAINS,

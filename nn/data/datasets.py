@@ -24,6 +24,7 @@ import numpy as np
 
 from autograd import Generator
 
+from .._optional import need
 from .._random import resolve_rng
 from .cifar import CIFAR10 as CIFAR10  # re-exported: nn.data.datasets.CIFAR10
 from .dataset import TensorDataset
@@ -33,18 +34,6 @@ def _result(x: np.ndarray, y: np.ndarray, return_arrays: bool) -> Any:
     x = np.array(x, dtype=np.float32, order="C")  # always a fresh copy: caches stay untouched
     y = np.array(y, dtype=np.int64, order="C")
     return (x, y) if return_arrays else TensorDataset(x, y)
-
-
-def _need(module: str, extra: str = "nn") -> Any:
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        raise ImportError(
-            f"this dataset needs the '{module.split('.')[0]}' package: "
-            f"pip install 'gategrad[{extra}]' (or pip install {module.split('.')[0]})"
-        ) from None
 
 
 def split_indices(
@@ -65,7 +54,7 @@ _DIGITS: tuple[np.ndarray, np.ndarray] | None = None
 def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
     global _DIGITS
     if _DIGITS is None:
-        bunch = _need("sklearn.datasets").load_digits()
+        bunch = need("sklearn.datasets", "nn.data.datasets.load_digits").load_digits()
         _DIGITS = (bunch.data.astype(np.float32) / np.float32(16.0), bunch.target.astype(np.int64))
         for a in _DIGITS:
             a.flags.writeable = False  # shared cache: results are copies (see _result)
@@ -205,7 +194,7 @@ def mnist1d(
     key = (num_samples, seed, tuple(sorted(overrides.items())))
     data = _MNIST1D_CACHE.get(key)
     if data is None:
-        md = _need("mnist1d.data")
+        md = need("mnist1d.data", "nn.data.datasets.mnist1d")
         import random
 
         args = md.get_dataset_args()

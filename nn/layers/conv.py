@@ -58,7 +58,7 @@ class _ConvNd(Module):
             bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
-    def _args(self) -> tuple:
+    def _args(self) -> tuple[Any, ...]:  # (stride, padding, dilation): ints in 1-D, pairs in 2-D
         one = self._dims == 1
         return tuple(v[0] if one else v for v in (self.stride, self.padding, self.dilation))
 
