@@ -7,9 +7,10 @@ math method is given to Tensor by ``autograd.ops``, which lists them all in one 
 
 from __future__ import annotations
 
+import builtins
 import weakref
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -170,7 +171,9 @@ class Tensor:
     __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_extra", "__weakref__")
     __array_ufunc__ = None  # NumPy defers to our reflected operators: ndarray * Tensor -> Tensor
 
-    def __init__(self, data: Any, dtype: DTypeLike = None, requires_grad: bool = False) -> None:
+    def __init__(
+        self, data: Any, dtype: DTypeLike = None, requires_grad: builtins.bool = False
+    ) -> None:
         if type(data) is not np.ndarray or dtype is not None:
             arr = as_array(data, dtype, "Tensor")
             if isinstance(data, Tensor) and arr is data.data:
@@ -181,14 +184,256 @@ class Tensor:
         if requires_grad:
             check_requires_grad(data)
         self.data: np.ndarray = data
-        self.requires_grad: bool = bool(requires_grad)
+        self.requires_grad: builtins.bool = bool(requires_grad)
         self.grad: Tensor | None = None
         self.grad_fn: Node | None = None
         self._extra: _Extra | None = None
 
+    if TYPE_CHECKING:  # what ``autograd.ops`` gives Tensor, declared for type checkers and readers
+        # arithmetic and comparison (the comparisons give bool tensors)
+        def __add__(self, other: Any) -> Tensor: ...
+        def __radd__(self, other: Any) -> Tensor: ...
+        def __sub__(self, other: Any) -> Tensor: ...
+        def __rsub__(self, other: Any) -> Tensor: ...
+        def __mul__(self, other: Any) -> Tensor: ...
+        def __rmul__(self, other: Any) -> Tensor: ...
+        def __truediv__(self, other: Any) -> Tensor: ...
+        def __rtruediv__(self, other: Any) -> Tensor: ...
+        def __pow__(self, other: Any) -> Tensor: ...
+        def __rpow__(self, other: Any) -> Tensor: ...
+        def __matmul__(self, other: Any) -> Tensor: ...
+        def __rmatmul__(self, other: Any) -> Tensor: ...
+        def __neg__(self) -> Tensor: ...
+        def __pos__(self) -> Tensor: ...
+        def __abs__(self) -> Tensor: ...
+        def __invert__(self) -> Tensor: ...
+        def __eq__(self, other: Any) -> Tensor: ...  # type: ignore[override]
+        def __ne__(self, other: Any) -> Tensor: ...  # type: ignore[override]
+        def __lt__(self, other: Any) -> Tensor: ...
+        def __le__(self, other: Any) -> Tensor: ...
+        def __gt__(self, other: Any) -> Tensor: ...
+        def __ge__(self, other: Any) -> Tensor: ...
+        def __and__(self, other: Any) -> Tensor: ...
+        def __or__(self, other: Any) -> Tensor: ...
+        def __xor__(self, other: Any) -> Tensor: ...
+        def __getitem__(self, index: Any) -> Tensor: ...
+        def __setitem__(self, index: Any, value: Any) -> None: ...
+        def __iter__(self) -> Iterator[Tensor]: ...
+        def __iadd__(self, other: Any) -> Tensor: ...
+        def __isub__(self, other: Any) -> Tensor: ...
+        def __imul__(self, other: Any) -> Tensor: ...
+        def __itruediv__(self, other: Any) -> Tensor: ...
+        def __ipow__(self, other: Any) -> Tensor: ...
+        # elementwise
+        def exp(self) -> Tensor: ...
+        def log(self) -> Tensor: ...
+        def sqrt(self) -> Tensor: ...
+        def abs(self) -> Tensor: ...
+        def neg(self) -> Tensor: ...
+        def relu(self) -> Tensor: ...
+        def tanh(self) -> Tensor: ...
+        def sigmoid(self) -> Tensor: ...
+        def softplus(self) -> Tensor: ...
+        def add(self, other: Any) -> Tensor: ...
+        def sub(self, other: Any) -> Tensor: ...
+        def mul(self, other: Any) -> Tensor: ...
+        def div(self, other: Any) -> Tensor: ...
+        def pow(self, other: Any) -> Tensor: ...
+        def maximum(self, other: Any) -> Tensor: ...
+        def minimum(self, other: Any) -> Tensor: ...
+        def clip(self, min: Any = None, max: Any = None) -> Tensor: ...
+        def clamp(self, min: Any = None, max: Any = None) -> Tensor: ...
+        def matmul(self, other: Any) -> Tensor: ...
+        def dot(self, other: Any) -> Tensor: ...
+        def clone(self) -> Tensor: ...
+        # reductions: NumPy's axis/keepdims or PyTorch's dim/keepdim
+        def sum(
+            self,
+            axis: Any = None,
+            keepdims: builtins.bool = False,
+            *,
+            dim: Any = None,
+            keepdim: builtins.bool = False,
+        ) -> Tensor: ...  # noqa: E501
+        def mean(
+            self,
+            axis: Any = None,
+            keepdims: builtins.bool = False,
+            *,
+            dim: Any = None,
+            keepdim: builtins.bool = False,
+        ) -> Tensor: ...  # noqa: E501
+        def var(
+            self,
+            axis: Any = None,
+            keepdims: builtins.bool = False,
+            *,
+            dim: Any = None,
+            keepdim: builtins.bool = False,
+            correction: builtins.float | None = None,
+            ddof: builtins.float | None = None,
+            unbiased: builtins.bool | None = None,
+        ) -> Tensor: ...  # noqa: E501
+        def std(
+            self,
+            axis: Any = None,
+            keepdims: builtins.bool = False,
+            *,
+            dim: Any = None,
+            keepdim: builtins.bool = False,
+            correction: builtins.float | None = None,
+            ddof: builtins.float | None = None,
+            unbiased: builtins.bool | None = None,
+        ) -> Tensor: ...  # noqa: E501
+        def max(
+            self, dim: Any = None, keepdim: builtins.bool = False, *, axis: Any = None
+        ) -> Any: ...
+        def min(
+            self, dim: Any = None, keepdim: builtins.bool = False, *, axis: Any = None
+        ) -> Any: ...
+        def amax(
+            self,
+            axis: Any = None,
+            keepdims: builtins.bool = False,
+            *,
+            dim: Any = None,
+            keepdim: builtins.bool = False,
+        ) -> Tensor: ...  # noqa: E501
+        def amin(
+            self,
+            axis: Any = None,
+            keepdims: builtins.bool = False,
+            *,
+            dim: Any = None,
+            keepdim: builtins.bool = False,
+        ) -> Tensor: ...  # noqa: E501
+        def logsumexp(
+            self,
+            axis: Any = None,
+            keepdims: builtins.bool = False,
+            *,
+            dim: Any = None,
+            keepdim: builtins.bool = False,
+        ) -> Tensor: ...  # noqa: E501
+        def argmax(
+            self,
+            axis: Any = None,
+            keepdims: builtins.bool = False,
+            *,
+            dim: Any = None,
+            keepdim: builtins.bool = False,
+        ) -> Tensor: ...  # noqa: E501
+        def argmin(
+            self,
+            axis: Any = None,
+            keepdims: builtins.bool = False,
+            *,
+            dim: Any = None,
+            keepdim: builtins.bool = False,
+        ) -> Tensor: ...  # noqa: E501
+        def any(
+            self,
+            axis: Any = None,
+            keepdims: builtins.bool = False,
+            *,
+            dim: Any = None,
+            keepdim: builtins.bool = False,
+        ) -> Tensor: ...  # noqa: E501
+        def all(
+            self,
+            axis: Any = None,
+            keepdims: builtins.bool = False,
+            *,
+            dim: Any = None,
+            keepdim: builtins.bool = False,
+        ) -> Tensor: ...  # noqa: E501
+        def softmax(
+            self, dim: builtins.int | None = None, *, axis: builtins.int | None = None
+        ) -> Tensor: ...
+        def log_softmax(
+            self, dim: builtins.int | None = None, *, axis: builtins.int | None = None
+        ) -> Tensor: ...
+        # shape
+        def reshape(self, *shape: Any) -> Tensor: ...
+        def view(self, *shape: Any) -> Tensor: ...
+        def permute(self, *axes: Any) -> Tensor: ...
+        def transpose(self, *axes: Any) -> Tensor: ...
+        def swapaxes(self, a: builtins.int, b: builtins.int) -> Tensor: ...
+        def swapdims(self, a: builtins.int, b: builtins.int) -> Tensor: ...
+        def expand(self, *shape: Any) -> Tensor: ...
+        def broadcast_to(self, shape: Any) -> Tensor: ...
+        def repeat(self, *reps: Any) -> Tensor: ...
+        def tile(self, reps: Any) -> Tensor: ...
+        def squeeze(self, axis: Any = None, *, dim: Any = None) -> Tensor: ...
+        def unsqueeze(
+            self, axis: builtins.int | None = None, *, dim: builtins.int | None = None
+        ) -> Tensor: ...
+        def flatten(self, start_dim: builtins.int = 0, end_dim: builtins.int = -1) -> Tensor: ...
+        def flip(self, axis: Any = None, *, dim: Any = None) -> Tensor: ...
+        def repeat_interleave(
+            self, repeats: builtins.int, axis: builtins.int | None = None
+        ) -> Tensor: ...
+        def split(
+            self,
+            split_size_or_sections: Any,
+            axis: builtins.int | None = None,
+            *,
+            dim: builtins.int | None = None,
+        ) -> list[Tensor]: ...  # noqa: E501
+        def chunk(self, chunks: builtins.int, dim: builtins.int = 0) -> list[Tensor]: ...
+        @property
+        def T(self) -> Tensor: ...
+        @property
+        def mT(self) -> Tensor: ...
+        # dtype and device
+        def to(
+            self, *args: Any, dtype: Any = None, device: Any = None, copy: builtins.bool = False
+        ) -> Tensor: ...  # noqa: E501
+        def astype(self, dtype: Any) -> Tensor: ...
+        def type(self, dtype: Any) -> Tensor: ...
+        def float(self) -> Tensor: ...
+        def double(self) -> Tensor: ...
+        def half(self) -> Tensor: ...
+        def long(self) -> Tensor: ...
+        def int(self) -> Tensor: ...
+        def bool(self) -> Tensor: ...
+        # autograd
+        def backward(
+            self,
+            gradient: Any = None,
+            retain_graph: builtins.bool | None = None,
+            create_graph: builtins.bool = False,
+            inputs: Any = None,
+        ) -> None: ...  # noqa: E501
+        # in place (see autograd.inplace)
+        def add_(self, other: Any, *, alpha: Any = None) -> Tensor: ...
+        def sub_(self, other: Any, *, alpha: Any = None) -> Tensor: ...
+        def mul_(self, other: Any, *, alpha: Any = None) -> Tensor: ...
+        def div_(self, other: Any, *, alpha: Any = None) -> Tensor: ...
+        def pow_(self, other: Any, *, alpha: Any = None) -> Tensor: ...
+        def neg_(self) -> Tensor: ...
+        def exp_(self) -> Tensor: ...
+        def log_(self) -> Tensor: ...
+        def sqrt_(self) -> Tensor: ...
+        def abs_(self) -> Tensor: ...
+        def tanh_(self) -> Tensor: ...
+        def sigmoid_(self) -> Tensor: ...
+        def relu_(self) -> Tensor: ...
+        def clip_(self, min: Any = None, max: Any = None) -> Tensor: ...
+        def clamp_(self, min: Any = None, max: Any = None) -> Tensor: ...
+        def fill_(self, value: Any) -> Tensor: ...
+        def zero_(self) -> Tensor: ...
+        def copy_(self, src: Any) -> Tensor: ...
+        def uniform_(
+            self, a: builtins.float = 0.0, b: builtins.float = 1.0, *, generator: Any = None
+        ) -> Tensor: ...
+        def normal_(
+            self, mean: builtins.float = 0.0, std: builtins.float = 1.0, *, generator: Any = None
+        ) -> Tensor: ...  # noqa: E501
+
     # --- properties -----------------------------------------------------------------------------
     @property
-    def shape(self) -> tuple[int, ...]:
+    def shape(self) -> tuple[builtins.int, ...]:
         return self.data.shape
 
     @property
@@ -196,7 +441,7 @@ class Tensor:
         return self.data.dtype
 
     @property
-    def ndim(self) -> int:
+    def ndim(self) -> builtins.int:
         return self.data.ndim
 
     @property
@@ -204,11 +449,11 @@ class Tensor:
         return CPU
 
     @property
-    def is_leaf(self) -> bool:
+    def is_leaf(self) -> builtins.bool:
         return self.grad_fn is None
 
     @property
-    def _version(self) -> int:
+    def _version(self) -> builtins.int:
         """How many in-place changes this tensor's storage has seen (shared with its views)."""
         return version(self)
 
@@ -217,7 +462,7 @@ class Tensor:
         """The tensor this one is a view of (None when it owns its storage)."""
         return None if self._extra is None else self._extra.base
 
-    def size(self, dim: int | None = None) -> Any:
+    def size(self, dim: builtins.int | None = None) -> Any:
         """The shape (PyTorch's ``size()``), or the length of dimension ``dim``."""
         if dim is None:
             return self.data.shape
@@ -228,20 +473,20 @@ class Tensor:
                 f"size: dimension {dim} is out of range for a tensor of shape {self.shape}"
             ) from None
 
-    def numel(self) -> int:
+    def numel(self) -> builtins.int:
         return self.data.size
 
-    def dim(self) -> int:
+    def dim(self) -> builtins.int:
         return self.data.ndim
 
-    def element_size(self) -> int:
+    def element_size(self) -> builtins.int:
         return self.data.itemsize
 
-    def is_floating_point(self) -> bool:
+    def is_floating_point(self) -> builtins.bool:
         return self.data.dtype.kind == "f"
 
     # --- conversion -----------------------------------------------------------------------------
-    def item(self) -> float | int | bool:
+    def item(self) -> builtins.float | builtins.int | builtins.bool:
         if self.data.size != 1:
             raise ValueError(
                 f"item: only one-element tensors convert to a number, got shape {self.shape}"
@@ -256,7 +501,7 @@ class Tensor:
     def tolist(self) -> Any:
         return self.data.tolist()
 
-    def __array__(self, dtype: DTypeLike = None, copy: bool | None = None) -> np.ndarray:
+    def __array__(self, dtype: DTypeLike = None, copy: builtins.bool | None = None) -> np.ndarray:
         if copy:  # NumPy 2 trusts __array__ to honour copy=True (np.array(t) must not alias t)
             return np.array(self.data, dtype=dtype, copy=True)
         return self.data if dtype is None else self.data.astype(dtype)
@@ -276,7 +521,7 @@ class Tensor:
         self.requires_grad = False
         return self
 
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+    def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
         if requires_grad:
             check_requires_grad(self.data, "requires_grad_")
         if not self.is_leaf and not requires_grad:
@@ -342,7 +587,7 @@ class Tensor:
         return RemovableHandle(e.post_hooks, hook, forget)
 
     @property
-    def retains_grad(self) -> bool:
+    def retains_grad(self) -> builtins.bool:
         """Whether this non-leaf tensor keeps its gradient (``retain_grad()`` was called)."""
         return self.grad_fn is not None and self._extra is not None and self._extra.retains
 
@@ -370,12 +615,12 @@ class Tensor:
     # Identity hashing (graphs and dicts never use elementwise ==), object's own: no Python call.
     __hash__ = object.__hash__
 
-    def __len__(self) -> int:
+    def __len__(self) -> builtins.int:
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self.data.shape[0]
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> builtins.bool:
         if self.data.size != 1:
             raise ValueError(
                 f"bool: the truth value of a tensor of shape {self.shape} is ambiguous; "
@@ -383,13 +628,13 @@ class Tensor:
             )
         return bool(self.data)
 
-    def __float__(self) -> float:
+    def __float__(self) -> builtins.float:
         return float(self.item())
 
-    def __int__(self) -> int:
+    def __int__(self) -> builtins.int:
         return int(self.item())
 
-    def __index__(self) -> int:
+    def __index__(self) -> builtins.int:
         if self.data.dtype.kind not in "iu" or self.data.size != 1:
             raise TypeError("only integer tensors of one element can be used as an index")
         return int(self.data)

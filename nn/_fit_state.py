@@ -64,11 +64,13 @@ def library_generators(model: Module, loaders: dict[str, Any]) -> dict[str, _Gen
     return found
 
 
-def _get_state(gen: _Generator) -> dict:
-    return gen.get_state() if isinstance(gen, autograd.Generator) else gen.bit_generator.state
+def _get_state(gen: _Generator) -> dict[str, Any]:
+    if isinstance(gen, autograd.Generator):
+        return gen.get_state()
+    return dict(gen.bit_generator.state)
 
 
-def _set_state(gen: _Generator, state: dict) -> None:
+def _set_state(gen: _Generator, state: dict[str, Any]) -> None:
     if isinstance(gen, autograd.Generator):
         gen.set_state(state)
     else:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import itertools
 import sys
-from collections.abc import Iterable, Iterator
-from typing import Any, Literal
+from collections.abc import Iterable, Iterator, Sized
+from typing import Any, Literal, cast
 
 ProgressMode = bool | Literal["bar", "epochs"]
 
@@ -38,7 +38,9 @@ class Progress:
         self.epochs = epochs
         self._tqdm: Any = None
 
-    def batches(self, loader: Iterable, epoch: int, done: int = 0, skip: bool = False) -> Iterator:
+    def batches(
+        self, loader: Iterable[Any], epoch: int, done: int = 0, skip: bool = False
+    ) -> Iterator[Any]:
         """The loader's batches, through a bar when one is shown. ``done``: batches of this epoch
         run before a resume; ``skip``: drop that many from the start (a plain iterable, which
         cannot restore its own position as a DataLoader does)."""
@@ -47,11 +49,11 @@ class Progress:
             batches = itertools.islice(batches, done, None)
         if not self.bar:
             return batches
-        from tqdm.auto import tqdm  # imported only when a bar is shown
+        from tqdm.auto import tqdm  # type: ignore[import-untyped]  # only when a bar shows
 
         # tqdm gets the iterator, never the loader: tqdm.auto's class calls iter() on what it is
         # given and then iterates it again, which made a loader draw two orders per epoch
-        total = len(loader) if hasattr(loader, "__len__") else None
+        total = len(cast(Sized, loader)) if hasattr(loader, "__len__") else None
         self._tqdm = tqdm(
             batches, desc=f"epoch {epoch}/{self.epochs}", total=total, initial=done, leave=False
         )

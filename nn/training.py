@@ -33,8 +33,8 @@ import autograd as ag
 from autograd import Tensor
 
 from . import _fit_state as fit_state
-from ._progress import Progress, ProgressMode
 from ._optional import need
+from ._progress import Progress, ProgressMode
 from .module import Module
 
 
