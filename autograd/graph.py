@@ -311,6 +311,47 @@ def _check_anomaly(node: Tensor, grads: Sequence) -> None:
             )
 
 
+# --- post-accumulate-grad hooks ----------------------------------------------------------------
+# PyTorch's ``Tensor.register_post_accumulate_grad_hook``: ``hook(leaf)`` runs once the leaf's
+# ``.grad`` holds this pass's gradient (data-parallel training starts its gradient all-reduce
+# there). Kept apart from the Tensor's slots, keyed by id() with a weak reference to check
+# identity (never a WeakKeyDictionary: it would compare Tensors with their elementwise ==).
+# For now the hooks fire at the end of the walk, where leaves get their .grad.
+
+_post_accumulate_hooks: dict[int, tuple[weakref.ref, list]] = {}
+
+
+class RemovableHandle:
+    """What registering a hook returns: ``handle.remove()`` unregisters it (idempotent)."""
+
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def add_post_accumulate_grad_hook(leaf: Tensor, hook: Callable[[Tensor], None]) -> RemovableHandle:
+    """Register ``hook(leaf)`` to run after backward has updated ``leaf.grad``."""
+    key = id(leaf)
+    entry = _post_accumulate_hooks.get(key)
+    if entry is None or entry[0]() is not leaf:
+        ref = weakref.ref(leaf, lambda _, key=key: _post_accumulate_hooks.pop(key, None))
+        entry = _post_accumulate_hooks[key] = (ref, [])
+    entry[1].append(hook)
+    return RemovableHandle(entry[1], hook)
+
+
+def _run_post_accumulate_hooks(leaf: Tensor) -> None:
+    entry = _post_accumulate_hooks.get(id(leaf))
+    if entry is not None and entry[0]() is leaf:
+        for hook in list(entry[1]):
+            hook(leaf)
+
+
 # --- the backward pass -------------------------------------------------------------------------
 
 
@@ -544,8 +585,11 @@ def run_backward(
                 node = g = None  # release this node's gradient before walking on
             reached_g = None
         if capture is None:
+            post_hooks = _post_accumulate_hooks
             for t, (g, owned) in leaves.items():
                 _to_leaf(t, g, owned, plain)
+                if post_hooks:
+                    _run_post_accumulate_hooks(t)
     finally:
         _state.enabled = prev_mode
 

@@ -242,6 +242,25 @@ class Tensor:
         hooks.append(hook)
         return lambda: hooks.remove(hook) if hook in hooks else None
 
+    def register_post_accumulate_grad_hook(
+        self, hook: Callable[[Tensor], None]
+    ) -> graph.RemovableHandle:
+        """Call ``hook(self)`` after a backward pass has updated this leaf's ``.grad`` (PyTorch's
+        hook of that name; data-parallel training starts its all-reduce there). Returns a handle
+        whose ``remove()`` unregisters it. Not called by ``autograd.grad``, which leaves ``.grad``
+        alone."""
+        if self.gate is not None:
+            raise RuntimeError(
+                "register_post_accumulate_grad_hook: only a leaf tensor accumulates a .grad; "
+                f"this one was made by {self.gate.name} (use register_hook instead)"
+            )
+        if not self.requires_grad:
+            raise RuntimeError(
+                "register_post_accumulate_grad_hook: cannot register a hook on a tensor that "
+                "doesn't require grad"
+            )
+        return graph.add_post_accumulate_grad_hook(self, hook)
+
     @property
     def retains_grad(self) -> bool:
         """Whether this non-leaf tensor keeps its gradient (``retain_grad()`` was called)."""
