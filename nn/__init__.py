@@ -31,6 +31,8 @@ _LAZY_MODULES = {
     "models",
     "serialization",
     "training",
+    "distributed",
+    "parallel",
 }
 _LAZY_NAMES = {"save": "serialization", "load": "serialization", "CheckpointError": "serialization"}
 

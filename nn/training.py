@@ -27,6 +27,7 @@ import numpy as np
 import autograd as ag
 from autograd import Tensor
 
+from . import distributed as dist
 from .module import Module
 
 
@@ -112,6 +113,7 @@ def evaluate(
                 seen += n
     finally:
         model.train(was_training)
+    total_loss, correct, seen = dist.all_reduce_metrics(model, total_loss, correct, seen)
     if seen == 0:
         raise ValueError("evaluate: the loader produced no batches")
     return total_loss / seen, correct / seen
@@ -161,6 +163,7 @@ def fit(
 
     from .serialization import save
 
+    progress = progress and dist.is_main_process()  # one bar and log: rank 0's
     plateau_key = scheduler_metric or ("val_loss" if val_loader is not None else "train_loss")
     history: dict[str, list[float]] = {"train_loss": [], "train_acc": [], "lr": []}
     if val_loader is not None:
@@ -175,6 +178,7 @@ def fit(
     step = 0
     for epoch in range(1, epochs + 1):
         model.train()
+        dist.set_sampler_epoch(train_loader, epoch - 1)
         total_loss, correct, seen = 0.0, 0, 0
         bar = tqdm(train_loader, desc=f"epoch {epoch}/{epochs}", disable=not progress, leave=False)
         for batch, (x, y) in enumerate(bar, start=1):
@@ -198,6 +202,7 @@ def fit(
             correct += _correct(scores, y)
             seen += n
             bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}")
+        total_loss, correct, seen = dist.all_reduce_metrics(model, total_loss, correct, seen)
         if seen == 0:
             raise ValueError("fit: the training loader produced no batches")
         history["train_loss"].append(total_loss / seen)
@@ -226,7 +231,8 @@ def fit(
                 state["scheduler"] = scheduler.state_dict()
             if early_stopping is not None:
                 state["early_stopping"] = early_stopping.state_dict()
-            save({**state, "epoch": epoch, "history": history}, checkpoint)
+            state.update(epoch=epoch, history=history)
+            dist.save_on_main_process(model, save, state, checkpoint)
         if stop:
             if progress:
                 tqdm.write(

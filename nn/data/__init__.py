@@ -3,10 +3,12 @@
 from . import datasets, transforms
 from .dataset import Dataset, Subset, TensorDataset, random_split
 from .loader import DataLoader, default_collate
+from .sampler import DistributedSampler
 
 __all__ = [
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "Subset",
     "TensorDataset",
     "datasets",

@@ -59,6 +59,8 @@ class DataLoader:
       seeded from ``autograd.default_generator`` on first use (so ``autograd.manual_seed``
       fixes the order).
     - ``drop_last``: drop the final short batch.
+    - ``sampler``: an iterable of dataset indices with a length, giving each epoch's order
+      (e.g. a ``DistributedSampler``); not together with ``shuffle``.
     - ``collate_fn``: turns a list of samples into a batch (default ``default_collate``).
 
     >>> loader = DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True, generator=0)
@@ -73,9 +75,13 @@ class DataLoader:
         drop_last: bool = False,
         collate_fn: Callable[[list], Any] | None = None,
         generator: Generator | int | None = None,
+        sampler: Any = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler and shuffle=True are mutually exclusive")
+        self.sampler = sampler
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
@@ -96,8 +102,11 @@ class DataLoader:
             self._generator = Generator(seed)
         return self._generator
 
+    def _num_samples(self) -> int:
+        return len(self.dataset) if self.sampler is None else len(self.sampler)
+
     def __len__(self) -> int:
-        n = len(self.dataset)
+        n = self._num_samples()
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def __iter__(self) -> Iterator[Any]:
@@ -105,8 +114,11 @@ class DataLoader:
             self._resume = False
             order, start = self._order, self._position
         else:
-            n = len(self.dataset)
-            order = self.generator.rng.permutation(n) if self.shuffle else np.arange(n)
+            if self.sampler is not None:
+                order = np.fromiter(self.sampler, dtype=np.int64, count=len(self.sampler))
+            else:
+                n = len(self.dataset)
+                order = self.generator.rng.permutation(n) if self.shuffle else np.arange(n)
             start = 0
         self._order, self._position = order, start
         return self._batches(order, start)
@@ -141,10 +153,10 @@ class DataLoader:
         order = state.get("order")
         if order is not None:
             order = np.asarray(order.data if isinstance(order, Tensor) else order, dtype=np.int64)
-            if len(order) != len(self.dataset):
+            if len(order) != self._num_samples():
                 raise ValueError(
                     f"DataLoader.load_state_dict: the saved epoch order covers {len(order)} "
-                    f"samples, the dataset has {len(self.dataset)}"
+                    f"samples, the dataset (or sampler) has {self._num_samples()}"
                 )
         self._order = order
         self._position = int(state.get("position", 0))
