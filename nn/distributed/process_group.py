@@ -43,14 +43,15 @@ def _seconds(timeout: float | timedelta) -> float:
     return seconds
 
 
-def _launched_by_mpiexec() -> bool:
+def _launched_on_several_ranks() -> bool:
     return any(int(os.environ.get(v) or 1) > 1 for v in _LAUNCHER_SIZES)
 
 
 def init_process_group(
     backend: str = "mpi", *, timeout: float | timedelta = DEFAULT_TIMEOUT
 ) -> None:
-    """Join the world of processes ``mpiexec`` started (a world of one without it).
+    """Join the world of processes ``mpiexec`` started (a world of one without it, or with one
+    process: then MPI is not even loaded).
 
     ``timeout`` (seconds or a ``timedelta``) bounds every wait for the other ranks. From here on
     an uncaught exception on any rank aborts them all instead of leaving them waiting.
@@ -61,16 +62,16 @@ def init_process_group(
     if _world is not None:
         raise RuntimeError("init_process_group: the process group is already initialized")
     seconds = _seconds(timeout)
+    if not _launched_on_several_ranks():
+        _world = _World(None, 0, 1, seconds)  # run on its own: a world of one, no MPI needed
+        return
     try:
         from mpi4py import MPI
     except ImportError as e:
-        if _launched_by_mpiexec():
-            raise ImportError(
-                "init_process_group: started by mpiexec, but mpi4py is not installed; "
-                "install the extra: pip install 'gategrad[mpi]'"
-            ) from e
-        _world = _World(None, 0, 1, seconds)  # run on its own: a world of one, no MPI needed
-        return
+        raise ImportError(
+            "init_process_group: started by mpiexec, but mpi4py is not installed; "
+            "install the extra: pip install 'gategrad[mpi]'"
+        ) from e
     comm = MPI.COMM_WORLD
     _world = _World(comm, comm.Get_rank(), comm.Get_size(), seconds)
     if _world.size > 1:
@@ -91,6 +92,7 @@ def _abort_on_uncaught_exception(
         "aborting every rank (MPI_Abort)\n"
     )
     sys.stderr.flush()
+    time.sleep(0.5)  # mpiexec forwards output through pipes: let it pass this before the abort
     world.comm.Abort(1)
 
 
