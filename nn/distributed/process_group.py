@@ -141,20 +141,24 @@ def get_world_size() -> int:
 
 def wait(requests: list, what: str) -> None:
     """Wait for MPI requests, polling, until the group's timeout: then raise
-    ``DistributedTimeoutError`` naming ``what``. Polls back off from spinning to 1 ms sleeps, so a
-    rank that waits leaves its core to the others."""
+    ``DistributedTimeoutError`` naming ``what``. Polls spin for the first 0.2 ms (a collective on
+    one machine takes microseconds), then back off to 1 ms sleeps, leaving the core to others."""
     from mpi4py import MPI
 
     w = world(what)
-    if MPI.Request.Testall(requests):
+    test_all = MPI.Request.Testall
+    if test_all(requests):
         return
-    deadline = time.monotonic() + w.timeout
-    pause = 0.0
-    while not MPI.Request.Testall(requests):
-        if time.monotonic() > deadline:
+    start = time.monotonic()
+    deadline, spin_until = start + w.timeout, start + 2e-4
+    pause = 2e-5
+    while not test_all(requests):
+        now = time.monotonic()
+        if now > deadline:
             raise DistributedTimeoutError(
                 f"{what}: rank {w.rank} waited {w.timeout:g} s for the other ranks, in vain "
                 f"(a rank failed, hung or skipped this collective); the world has {w.size} ranks"
             )
-        time.sleep(pause)
-        pause = min(1e-3, pause * 2 or 1e-5)
+        if now > spin_until:
+            time.sleep(pause)
+            pause = min(1e-3, pause * 2)
