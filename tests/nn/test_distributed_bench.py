@@ -29,6 +29,12 @@ def test_scaling_table_efficiency_falls_as_communication_grows():
     assert rows[-1]["weak_images_per_s"] > rows[1]["weak_images_per_s"]
 
 
+def test_strong_scaling_stops_where_communication_outweighs_computing():
+    # 1 ms per image, 256 images: at p ranks compute is 256/p ms against 2 (p - 1) ms of latency
+    assert ddp.stops_scaling(ddp.BATCH * 1e-3, 0, 1e-3, 0) == 16  # 16 ms < 30 ms; 8: 32 > 14
+    assert ddp.stops_scaling(ddp.BATCH * 1e-3, 0, 0, 0) == ddp.GLOBAL_BATCH  # free network
+
+
 def test_the_benchmark_runs_on_one_and_two_ranks(capsys):
     pytest.importorskip("mpi4py", reason="the gategrad[mpi] extra is not installed")
     assert ddp.main(["--rounds", "1", "--steps", "1", "--batch", "2"]) == 0
