@@ -7,19 +7,20 @@ OUT    ?= demo-output
 # threads fighting over 2 cores (measured ~20x on small matmuls under pytest -n auto).
 THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: test demo bench soak lint docs clean notebooks
+.PHONY: test demo demo-mpi bench soak lint docs clean notebooks
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-# Re-install whenever pyproject.toml changes.
+# Re-install whenever pyproject.toml changes. The tests include a 2-rank suite under mpiexec,
+# so they need the mpi extra too.
 $(VENV)/.test-deps: pyproject.toml | $(PY)
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q -e ".[test,mpi]"
 	touch $@
 
 $(VENV)/.bench-deps: pyproject.toml | $(PY)
-	$(PY) -m pip install -q -e ".[test,bench]"
+	$(PY) -m pip install -q -e ".[test,mpi,bench]"
 	touch $@
 
 test: $(VENV)/.test-deps
@@ -36,6 +37,10 @@ demo: $(VENV)/.test-deps
 notebooks: $(VENV)/.test-deps
 	$(THREADS) $(PY) -m tools.notebooks execute
 	$(PY) -m tools.notebooks students
+
+# The demo, data-parallel on 2 processes (one rank per core).
+demo-mpi: $(VENV)/.test-deps
+	$(THREADS) MPLBACKEND=Agg $(VENV)/bin/mpiexec -n 2 $(PY) -m nn.demo --distributed --out $(OUT)
 
 bench: $(VENV)/.bench-deps
 	$(PY) -m benchmarks.run

@@ -158,6 +158,15 @@ class Node:
         "gate", "inputs", "next", "saved", "attrs", "seq", "scope", "hooks", "epoch", "trace",
         "stale", "retained", "value", "__weakref__",
     )  # fmt: skip
+    gate: Gate
+    inputs: tuple[Any, ...] | None  # Tensors, until a pass that does not retain the graph
+    next: tuple[Any, ...]  # Node, a leaf Tensor, or None, per input
+    saved: Any
+    attrs: Any
+    seq: int
+    scope: str | None
+    hooks: list[Callable[..., Any]] | None
+    epoch: int | None
 
     @property
     def name(self) -> str:

@@ -33,6 +33,8 @@ _LAZY_MODULES = {
     "serialization",
     "training",
     "callbacks",
+    "distributed",
+    "parallel",
 }
 _LAZY_NAMES = {"save": "serialization", "load": "serialization", "CheckpointError": "serialization"}
 

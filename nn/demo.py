@@ -1,6 +1,7 @@
 """``make demo``: train a CNN on the digits, and write what it learned and how.
 
     python -m nn.demo --out demo-output [--epochs 15] [--seed 0]
+    mpiexec -n 2 python -m nn.demo --distributed    # the same, data-parallel over 2 processes
 
 Trains a LeNet-style CNN on scikit-learn's 8x8 digits (a fixed held-out split), printing one
 line per epoch (and a progress bar when run in a terminal), prints the held-out accuracy, and
@@ -11,11 +12,16 @@ writes to the output folder:
   and gradients (``backward_graph.dot``, the DOT source, when no renderer is available);
 - ``model.safetensors``: a checkpoint written with ``nn.save``, which the demo then loads into
   a freshly built model with ``nn.load`` to check that it scores the same accuracy.
+
+With ``--distributed`` each rank trains on its share of every batch (DistributedSampler, the
+global batch unchanged) through DistributedDataParallel; rank 0 prints and writes the files, and
+every rank loads the checkpoint back.
 """
 
 from __future__ import annotations
 
 import argparse
+import builtins
 import contextlib
 import os
 import sys
@@ -27,12 +33,15 @@ import numpy as np
 
 import autograd as ag
 
+from . import distributed as dist
 from . import functional as F
 from ._optional import need
 from .data import DataLoader, datasets
+from .data.sampler import DistributedSampler
 from .models import LeNet
 from .optim import Adam
 from .optim.lr_scheduler import CosineAnnealingLR
+from .parallel import DistributedDataParallel
 from .serialization import load, save
 from .training import evaluate, fit, plot_history
 
@@ -72,6 +81,11 @@ def draw_one_step(model: LeNet, x: ag.Tensor, y: ag.Tensor, out: Path) -> tuple[
         return graph.save(out / "backward_graph.dot"), note
 
 
+def _rank0_print(*args: object, **kwargs: object) -> None:
+    if dist.is_main_process():
+        builtins.print(*args, **kwargs)  # type: ignore[call-overload]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the demo; returns the process exit status (1 if the checkpoint did not restore)."""
     with one_blas_thread():
@@ -89,7 +103,13 @@ def _run(argv: Sequence[str] | None) -> int:
         help="no progress bar (one line per epoch is still printed; the bar is drawn only on a "
         "terminal anyway)",
     )
+    parser.add_argument(
+        "--distributed", action="store_true", help="data-parallel (run under mpiexec -n N)"
+    )
     args = parser.parse_args(argv)
+    if args.distributed:
+        dist.init_process_group(backend="mpi")
+    print = _rank0_print if args.distributed else builtins.print
     # Imported before training: a missing package stops the demo now, not after a minute's work.
     matplotlib = need("matplotlib", "python -m nn.demo")
     if "MPLBACKEND" not in os.environ:
@@ -101,14 +121,22 @@ def _run(argv: Sequence[str] | None) -> int:
 
     train_set = datasets.load_digits("train", images=True)
     test_set = datasets.load_digits("test", images=True)
-    train_loader = DataLoader(train_set, batch_size=32, shuffle=True, generator=args.seed)
+    if args.distributed:  # each rank a share of every batch of 32
+        sampler = DistributedSampler(train_set, seed=args.seed)
+        per_rank = max(1, 32 // dist.get_world_size())
+        train_loader = DataLoader(train_set, batch_size=per_rank, sampler=sampler)
+    else:
+        train_loader = DataLoader(train_set, batch_size=32, shuffle=True, generator=args.seed)
     test_loader = DataLoader(test_set, batch_size=512)
     print(
         f"digits: {len(train_set)} training and {len(test_set)} held-out 8x8 images; "
         f"training a LeNet-style CNN for {args.epochs} epochs"
+        + (f" on {dist.get_world_size()} ranks" if args.distributed else "")
     )
 
     model = _model(args.seed)
+    if args.distributed:
+        model = DistributedDataParallel(model)
     optimizer = Adam(model.parameters(), lr=3e-3)
     history = fit(
         model,
@@ -123,23 +151,26 @@ def _run(argv: Sequence[str] | None) -> int:
     _, accuracy = evaluate(model, test_loader, F.cross_entropy)
     print(f"held-out accuracy: {accuracy:.2%} ({round(accuracy * len(test_set))}/{len(test_set)})")
 
-    fig = plot_history(history, out / "history.png", title="LeNet on the digits")
-    plt.close(fig)
-
-    xb, yb = next(iter(DataLoader(test_set, batch_size=4)))
-    graph_path, note = draw_one_step(model, xb, yb, out)
-    if note:
-        print(f"backward graph: {note}")
+    net = model.module if args.distributed else model  # the LeNet itself
+    graph_path = out / "backward_graph.svg"
+    if dist.is_main_process():  # rank 0 writes the files
+        fig = plot_history(history, out / "history.png", title="LeNet on the digits")
+        plt.close(fig)
+        xb, yb = next(iter(DataLoader(test_set, batch_size=4)))
+        graph_path, note = draw_one_step(net, xb, yb, out)
+        if note:
+            print(f"backward graph: {note}")
 
     ckpt = out / "model.safetensors"
-    save({"model": model.state_dict(), "config": CONFIG, "accuracy": accuracy}, ckpt)
+    state = {"model": net.state_dict(), "config": CONFIG, "accuracy": accuracy}
+    dist.save_on_main_process(model, save, state, ckpt)  # every rank then loads it
     restored = _model(args.seed + 1)  # fresh weights, then the checkpoint's
     state = load(ckpt)
     restored.load_state_dict(state["model"])
     _, restored_accuracy = evaluate(restored, test_loader, F.cross_entropy)
     same = restored_accuracy == accuracy and all(
         np.array_equal(a.data, b.data)
-        for a, b in zip(model.state_dict().values(), restored.state_dict().values())
+        for a, b in zip(net.state_dict().values(), restored.state_dict().values())
     )
     print(
         f"checkpoint restored with nn.load into a fresh model: accuracy {restored_accuracy:.2%} "

@@ -163,7 +163,8 @@ class Module:
             self._forget(name)
             d["_parameters"][name] = value
         elif isinstance(value, Module):
-            self._forget(name)
+            if name not in d["_modules"]:  # a replaced child keeps its place (as in PyTorch)
+                self._forget(name)
             d["_modules"][name] = value
             _tree_changed()
         elif params is not None and name in params:

@@ -33,6 +33,7 @@ import autograd as ag
 from autograd import Tensor
 
 from . import _fit_state as fit_state
+from . import distributed as dist
 from ._optional import need
 from ._progress import Progress, ProgressMode
 from .module import Module
@@ -125,6 +126,7 @@ def evaluate(
                 seen += n
     finally:
         model.train(was_training)
+    total_loss, correct, seen = dist.all_reduce_metrics(model, total_loss, correct, seen)
     if seen == 0:
         raise ValueError("evaluate: the loader produced no batches")
     return total_loss / seen, correct / seen
@@ -235,7 +237,7 @@ def fit(
     from .serialization import load, save
 
     started = time.perf_counter()
-    show = Progress(progress, epochs)
+    show = Progress(progress if dist.is_main_process() else False, epochs)  # rank 0 reports
     plateau_key = scheduler_metric or ("val_loss" if val_loader is not None else "train_loss")
     history: dict[str, list[float]] = {"train_loss": [], "train_acc": [], "lr": []}
     if val_loader is not None:
@@ -282,6 +284,7 @@ def fit(
     for epoch in range(first_epoch, epochs + 1):
         epoch_start = time.perf_counter()
         model.train()
+        dist.set_sampler_epoch(train_loader, epoch - 1)  # a DistributedSampler reshuffles by it
         plain = not hasattr(train_loader, "load_state_dict")  # e.g. a list of batches
         for x, y in show.batches(train_loader, epoch, running.batches, skip=plain):
             step += 1
@@ -312,8 +315,12 @@ def fit(
             running.seen += n
             show.running(running.total_loss / running.seen, running.correct / running.seen)
             if checkpoint_every is not None and step % checkpoint_every == 0:
-                save(training_state(epoch - 1, step, running, False), latest)
+                state = training_state(epoch - 1, step, running, False)
+                dist.save_on_main_process(model, save, state, latest)
         show.end_epoch()
+        running.total_loss, running.correct, running.seen = dist.all_reduce_metrics(
+            model, running.total_loss, running.correct, running.seen
+        )  # (data-parallel: every rank reports the whole epoch)
         if running.seen == 0:
             raise ValueError("fit: the training loader produced no batches")
         history["train_loss"].append(running.total_loss / running.seen)
@@ -337,14 +344,15 @@ def fit(
             improved = early_stopping.improved(value)
             stop = early_stopping.update(value)
         logs = {k: float(v[-1]) for k, v in history.items()}
-        for callback in callbacks:  # before the checkpoint: a resume re-runs, never skips, them
-            callback(epoch, {**logs, "seconds": seconds})
+        if dist.is_main_process():  # before the checkpoint: a resume re-runs, never skips, them
+            for callback in callbacks:
+                callback(epoch, {**logs, "seconds": seconds})
         if checkpoint is not None:
             state = training_state(epoch, step, None, stop)
             if early_stopping is not None:
-                save(state, latest)
+                dist.save_on_main_process(model, save, state, latest)
             if improved:
-                save(state, checkpoint)
+                dist.save_on_main_process(model, save, state, checkpoint)
         if stop:
             show.say(
                 f"early stopping after epoch {epoch}: {early_stopping.monitor} has not "

@@ -6,11 +6,13 @@ from .cifar import CIFAR10
 from .dataset import Dataset, Subset, TensorDataset, random_split
 from .kfold import KFold
 from .loader import DataLoader, default_collate
+from .sampler import DistributedSampler
 
 __all__ = [
     "CIFAR10",
     "DataLoader",
     "Dataset",
+    "DistributedSampler",
     "KFold",
     "Subset",
     "TensorDataset",

@@ -59,6 +59,8 @@ class DataLoader:
       seeded from ``autograd.default_generator`` on first use (so ``autograd.manual_seed``
       fixes the order).
     - ``drop_last``: drop the final short batch.
+    - ``sampler``: an iterable of dataset indices with a length, giving each epoch's order
+      (e.g. a ``DistributedSampler``); not together with ``shuffle``.
     - ``collate_fn``: turns a list of samples into a batch (default ``default_collate``).
 
     >>> loader = DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True, generator=0)
@@ -73,8 +75,12 @@ class DataLoader:
         drop_last: bool = False,
         collate_fn: Callable[[list], Any] | None = None,
         generator: Generator | int | None = None,
+        sampler: Any = None,
     ) -> None:
         _check_batch_size(batch_size)
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler and shuffle=True are mutually exclusive")
+        self.sampler = sampler
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
@@ -95,8 +101,11 @@ class DataLoader:
             self._generator = Generator(seed)
         return self._generator
 
+    def _num_samples(self) -> int:
+        return len(self.dataset) if self.sampler is None else len(self.sampler)
+
     def __len__(self) -> int:
-        n = len(self.dataset)
+        n = self._num_samples()
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def __iter__(self) -> Iterator[Any]:
@@ -104,8 +113,11 @@ class DataLoader:
             self._resume = False
             order, start = self._order, self._position
         else:
-            n = len(self.dataset)
-            order = self.generator.rng.permutation(n) if self.shuffle else np.arange(n)
+            if self.sampler is not None:
+                order = np.fromiter(self.sampler, dtype=np.int64, count=len(self.sampler))
+            else:
+                n = len(self.dataset)
+                order = self.generator.rng.permutation(n) if self.shuffle else np.arange(n)
             start = 0
         self._order, self._position = order, start
         return self._batches(order, start)
@@ -146,7 +158,9 @@ class DataLoader:
         position a batch count within the epoch); nothing changes if it is refused."""
         order = state.get("order")
         if order is not None:
-            order = _checked_order(order, len(self.dataset))
+            order = _checked_order(
+                order, self._num_samples(), len(self.dataset), self.sampler is None
+            )
         position = _checked_position(state.get("position", 0), order, len(self))
         if state.get("generator") is not None:
             self.generator.set_state(state["generator"])
@@ -165,9 +179,11 @@ def _check_batch_size(batch_size: Any) -> None:
         raise ValueError(f"DataLoader: batch_size must be >= 1, got {batch_size}")
 
 
-def _checked_order(order: Any, n: int) -> np.ndarray:
-    """A saved epoch order as int64, refused unless it is a permutation of range(n): a repeated
-    or missing index would silently train on some samples twice and others never."""
+def _checked_order(order: Any, n: int, size: int, permutation: bool) -> np.ndarray:
+    """A saved epoch order as int64: ``n`` indices into a dataset of ``size`` samples, and (the
+    loader's own order, ``permutation``) each of them once: a repeated or missing index would
+    silently train on some samples twice and others never. (A sampler's order may repeat:
+    ``DistributedSampler`` pads with repeats so every rank gets as many.)"""
     where = "DataLoader.load_state_dict"
     arr = np.asarray(order.data if isinstance(order, Tensor) else order)
     if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
@@ -178,8 +194,15 @@ def _checked_order(order: Any, n: int) -> np.ndarray:
     arr = arr.astype(np.int64, copy=False)
     if len(arr) != n:
         raise ValueError(
-            f"{where}: the saved epoch order covers {len(arr)} samples, the dataset has {n}"
+            f"{where}: the saved epoch order covers {len(arr)} samples, the dataset (or "
+            f"sampler) has {n}"
         )
+    if not permutation:
+        if n and (arr.min() < 0 or arr.max() >= size):
+            raise ValueError(
+                f"{where}: the saved order has indices outside 0..{size - 1} (the dataset's)"
+            )
+        return arr
     counts = np.bincount(arr[(arr >= 0) & (arr < n)], minlength=n)
     if n and (arr.min() < 0 or arr.max() >= n or counts.max() > 1):
         out_of_range = arr[(arr < 0) | (arr >= n)]

@@ -15,6 +15,11 @@ from ..module import Module, Parameter
 
 class _BatchNorm(Module):
     _ndims: tuple[int, ...] = ()
+    weight: Parameter | None
+    bias: Parameter | None
+    running_mean: Tensor | None  # buffers (None without track_running_stats)
+    running_var: Tensor | None
+    num_batches_tracked: Tensor | None
 
     def __init__(
         self,
@@ -59,7 +64,7 @@ class _BatchNorm(Module):
                 self.running_var.fill_(1)
                 self.num_batches_tracked.zero_()
 
-    def forward(self, x: Tensor) -> Tensor:
+    def _check_input(self, x: Tensor) -> None:
         if x.ndim not in self._ndims:
             dims = " or ".join(f"{d}-D" for d in self._ndims)
             raise ValueError(f"{type(self).__name__}: expected {dims} input, got shape {x.shape}")
@@ -68,6 +73,9 @@ class _BatchNorm(Module):
                 f"{type(self).__name__}: expected {self.num_features} channels (axis 1), "
                 f"got input of shape {x.shape}"
             )
+
+    def forward(self, x: Tensor) -> Tensor:
+        self._check_input(x)
         w, b, eps = self.weight, self.bias, self.eps
         if not self.training and self.running_mean is not None:
             return F.batch_norm(x, self.running_mean, self.running_var, w, b, False, 0.0, eps)
