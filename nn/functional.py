@@ -211,30 +211,27 @@ def batch_norm(
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expects input of shape (N, C, ...), got {x.shape}")
     c = x.shape[1]
-    axes = (0, *range(2, x.ndim))
     bshape = (1, c) + (1,) * (x.ndim - 2)
     if training:
-        n = x.size // c if c else 0
+        n = x.numel() // c if c else 0
         if n <= 1:
             raise ValueError(
                 "batch_norm: expected more than 1 value per channel when training, got input of "
                 f"shape {x.shape} (use eval() for single examples, or a bigger batch)"
             )
-        mean = x.mean(axes, keepdims=True)
-        xc = x - mean
-        var = (xc * xc).mean(axes, keepdims=True)
+        # one fused gate (autograd.batch_norm_composed is the same computation, gate by gate)
+        out, mean, var = autograd.batch_norm_train(x, weight, bias, eps)
         if running_mean is not None and running_var is not None:
             # state, not gradient path: an in-place update of the buffers
             rm, rv = running_mean.data, running_var.data
             rm *= 1.0 - momentum
-            rm += momentum * mean.data.reshape(c)
+            rm += momentum * mean
             rv *= 1.0 - momentum
-            rv += momentum * var.data.reshape(c) * (n / (n - 1))
-        xhat = xc * (var + eps) ** -0.5
-    else:
-        if running_mean is None or running_var is None:
-            raise ValueError("batch_norm: evaluation needs running_mean and running_var")
-        xhat = (x - running_mean.reshape(bshape)) * (running_var.reshape(bshape) + eps) ** -0.5
+            rv += momentum * var * (n / (n - 1))
+        return out
+    if running_mean is None or running_var is None:
+        raise ValueError("batch_norm: evaluation needs running_mean and running_var")
+    xhat = (x - running_mean.reshape(bshape)) * (running_var.reshape(bshape) + eps) ** -0.5
     if weight is not None:
         xhat = xhat * weight.reshape(bshape)
     if bias is not None:

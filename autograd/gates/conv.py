@@ -4,15 +4,17 @@ Every kernel here is written once, for 2-D arrays: a 1-D input is viewed as an i
 (a free reshape), so conv1d and conv2d are two gate names over one implementation.
 
 Convolution is one matrix product. ``_im2col`` lays the receptive fields out as
-``cols[(c, i, j), (n, y, x)]`` so that ``out = W (O, C*kH*kW) @ cols`` is a single BLAS call for
-the whole batch (one large GEMM runs about 1.3x faster than one per image). Its result is
-channel-major, (O, N, H, W) in memory, and the gates hand it on as the (N, O, H, W) view of that
+``cols[(c, i, j), (n, y, x)]`` so that ``out = W (O, C*kH*kW) @ cols`` is a BLAS call, made for
+a few images at a time (see the kernels' section: at CIFAR scale the whole batch's ``cols`` is
+tens of MB, and keeping it for the weight gradient cost more memory than anything else). The
+result is channel-major, (O, N, H, W) in memory, and the gates hand it on as the (N, O, H, W) view of that
 memory (like PyTorch's memory formats): elementwise gates and pools follow the layout they are
 given, so a conv -> relu -> pool -> conv chain never transposes, and the next conv's im2col and
 both gradient GEMMs read it in place.
 
 Convolution is bilinear, so its gradients are convolutions again: the input gradient is a
-transposed convolution (``conv_input_grad``) and the weight gradient correlates the input with the
+transposed convolution (``conv_input_grad``; at stride 1 computed as a convolution of g with the
+flipped kernel, elsewhere by col2im) and the weight gradient correlates the input with the
 upstream gradient (``conv_weight_grad``). Both are gates, and the three rules refer only to each
 other, so gradients of any order work. Pooling follows the same pattern: ``max_pool_grad`` (scatter
 to each window's maximum) and ``max_pool_pick`` (gather from it) are each other's rules;
@@ -117,8 +119,11 @@ def _padded(x4: np.ndarray, geo: _Geo, value: float) -> np.ndarray:
         return x4
     n, c = x4.shape[:2]
     out = _cn_buffer(np.empty, n, c, geo.Hp, geo.Wp, x4.dtype)
-    out[...] = value
     out[:, :, ph : ph + h, pw : pw + w] = x4
+    out[:, :, :ph] = value  # only the border is filled: the inside was just written
+    out[:, :, ph + h :] = value
+    out[:, :, ph : ph + h, :pw] = value
+    out[:, :, ph : ph + h, pw + w :] = value
     return out
 
 
@@ -142,13 +147,23 @@ def _crop(a: np.ndarray, geo: _Geo) -> np.ndarray:
 
 
 # --- convolution kernels (NumPy) ---------------------------------------------------------------
+#
+# The readable kernel is one im2col matrix and one GEMM for the whole batch (``_im2col``). At
+# CIFAR scale that matrix is tens of MB (kH*kW times the input): written, then read by the GEMM,
+# it streams through memory twice and, kept for the weight gradient, dominated a ResNet's memory.
+# So the kernels below run the same GEMMs over a few images at a time (``_image_chunks``: an
+# im2col block that fits in the L2 cache), and the weight gradient rebuilds its block instead of
+# keeping the forward's. Same arithmetic, same results; only the order of the columns' batches.
+
+_CHUNK_BYTES = 1 << 20  # one im2col block: about the L2 cache of a core
 
 
-def _im2col(x4: np.ndarray, geo: _Geo) -> np.ndarray:
-    """cols[(c, i, j), (n, y, x)] = padded x[n, c, y*sH + i*dH, x*sW + j*dW]."""
+def _im2col(x4: np.ndarray, geo: _Geo, padded: bool = False) -> np.ndarray:
+    """cols[(c, i, j), (n, y, x)] = padded x[n, c, y*sH + i*dH, x*sW + j*dW] (``padded``: x4 is
+    already the padded input)."""
     n, c = x4.shape[:2]
     (kh, kw), (sh, sw), (dh, dw) = geo.k, geo.s, geo.d
-    xp = _padded(x4, geo, 0.0)
+    xp = x4 if padded else _padded(x4, geo, 0.0)
     st = xp.strides
     view = as_strided(  # one strided view of every receptive field; the reshape copies it once
         xp,
@@ -159,58 +174,103 @@ def _im2col(x4: np.ndarray, geo: _Geo) -> np.ndarray:
     return view.reshape(c * kh * kw, n * geo.Ho * geo.Wo)
 
 
+def _image_chunks(n: int, rows: int, geo: _Geo, itemsize: int) -> list[slice]:
+    """Batches of images whose im2col block (``rows`` x images*Ho*Wo) fits ``_CHUNK_BYTES``."""
+    per_image = rows * geo.Ho * geo.Wo * itemsize
+    b = max(1, min(n, _CHUNK_BYTES // max(1, per_image)))
+    return [slice(s, min(n, s + b)) for s in range(0, n, b)]
+
+
+def _cm(a4: np.ndarray) -> np.ndarray:
+    """An (N, C, H, W) array as (C, N, H, W): free for the channel-major arrays made here."""
+    return a4.transpose(1, 0, 2, 3)
+
+
 def _gmat(g4: np.ndarray) -> np.ndarray:
     """An (N, O, Ho, Wo) gradient as the (O, N*Ho*Wo) matrix of the GEMMs."""
     n, o, ho, wo = g4.shape
     # free when g is channel-major, as these gates produce it; else one transposing copy
-    return g4.transpose(1, 0, 2, 3).reshape(o, n * ho * wo)
+    return _cm(g4).reshape(o, n * ho * wo)
 
 
-def _conv_kernel(x4: np.ndarray, w4: np.ndarray, b: np.ndarray | None, geo: _Geo, cols: Any):
+def _conv_kernel(x4: np.ndarray, w4: np.ndarray, b: np.ndarray | None, geo: _Geo) -> np.ndarray:
+    """z = W @ cols (+ b), a few images at a time, into a channel-major (N, O, Ho, Wo) result."""
     n, o = x4.shape[0], w4.shape[0]
-    if cols is None:
-        cols = _im2col(x4, geo)
-    out = w4.reshape(o, -1) @ cols  # z = W @ cols: the whole batch in one GEMM
+    w2 = w4.reshape(o, -1)
+    xp = _padded(x4, geo, 0.0)
+    out = np.empty((o, n, geo.Ho, geo.Wo), dtype=np.result_type(x4, w4))
+    for part in _image_chunks(n, w2.shape[1], geo, x4.itemsize):
+        cols = _im2col(xp[part], geo, padded=True)
+        out[:, part] = (w2 @ cols).reshape(o, -1, geo.Ho, geo.Wo)
     if b is not None:
-        out += b[:, None]
-    out = out.reshape(o, n, geo.Ho, geo.Wo).transpose(1, 0, 2, 3)  # channel-major NCHW
-    return (out[:, :, 0, :] if geo.nd == 1 else out), cols
+        out += b[:, None, None, None]
+    out = _cm(out)  # the (N, O, Ho, Wo) view of channel-major memory
+    return out[:, :, 0, :] if geo.nd == 1 else out
 
 
 def _conv_input_kernel(g4: np.ndarray, w4: np.ndarray, geo: _Geo) -> np.ndarray:
-    """Transposed convolution: every output position sends g * W back to its receptive field,
-    computed as gcols = W^T @ g (one GEMM), then one whole-batch add per kernel offset (col2im;
-    no scatter)."""
-    n, (o, c, kh, kw) = g4.shape[0], w4.shape
-    gcols = w4.reshape(o, -1).T @ _gmat(g4)  # (C*kH*kW, N*Ho*Wo)
-    gcols = gcols.reshape(c, kh, kw, n, geo.Ho, geo.Wo)
-    gx = _cn_buffer(np.zeros, n, c, geo.Hp, geo.Wp, gcols.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            view = _windows(gx, geo, i, j)
-            view += gcols[:, i, j].transpose(1, 0, 2, 3)
+    """Transposed convolution: every output position sends g * W back to its receptive field.
+
+    Stride 1 (and padding within the kernel's span): that is a convolution itself, of g padded by
+    span - 1 - padding with the kernel flipped and its channel axes swapped; the im2col of g is a
+    copy, where scattering into x would be kH*kW read-modify-write passes. Other geometries:
+    gcols = W^T @ g (one GEMM per block of images), added into x one kernel offset at a time
+    (col2im; every view touches an element at most once, so there is no scatter)."""
+    (o, c, kh, kw), n = w4.shape, g4.shape[0]
+    (ph, pw), (dh, dw) = geo.p, geo.d
+    span_h, span_w = dh * (kh - 1), dw * (kw - 1)
+    dtype = np.result_type(g4, w4)
+    if geo.s == (1, 1) and ph <= span_h and pw <= span_w:
+        flipped = w4[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, O, kH, kW)
+        w2 = np.ascontiguousarray(flipped).reshape(c, -1)
+        back = _Geo(2, (geo.Ho, geo.Wo), (kh, kw), (1, 1), (span_h - ph, span_w - pw), (dh, dw))
+        gp = _padded(g4, back, 0.0)
+        gx = np.empty((c, n, geo.H, geo.W), dtype=dtype)
+        for part in _image_chunks(n, w2.shape[1], back, g4.itemsize):
+            cols = _im2col(gp[part], back, padded=True)
+            gx[:, part] = (w2 @ cols).reshape(c, -1, geo.H, geo.W)
+        gx = _cm(gx)
+        return gx[:, :, 0, :] if geo.nd == 1 else gx
+    wt = w4.reshape(o, -1).T
+    gm = _gmat(g4)
+    gx = _cn_buffer(np.zeros, n, c, geo.Hp, geo.Wp, dtype)
+    hw = geo.Ho * geo.Wo
+    for part in _image_chunks(n, wt.shape[0], geo, g4.itemsize):
+        gcols = wt @ gm[:, part.start * hw : part.stop * hw]  # (C*kH*kW, images*Ho*Wo)
+        gcols = gcols.reshape(c, kh, kw, -1, geo.Ho, geo.Wo)
+        block = gx[part]
+        for i in range(kh):
+            for j in range(kw):
+                view = _windows(block, geo, i, j)
+                view += _cm(gcols[:, i, j])
     return _crop(gx, geo)
 
 
-def _conv_weight_kernel(x4: np.ndarray, g4: np.ndarray, geo: _Geo, cols: Any) -> np.ndarray:
-    """dW = g @ cols^T: one GEMM over the whole batch."""
-    if cols is None:
-        cols = _im2col(x4, geo)
-    return _gmat(g4) @ cols.T  # (O, C*kH*kW)
+def _conv_weight_kernel(x4: np.ndarray, g4: np.ndarray, geo: _Geo, c_out: int) -> np.ndarray:
+    """dW = g @ cols^T, summed over blocks of images (each block's im2col rebuilt, not kept)."""
+    n, c = x4.shape[:2]
+    rows = c * geo.k[0] * geo.k[1]
+    xp = _padded(x4, geo, 0.0)
+    gm = _gmat(g4)
+    hw = geo.Ho * geo.Wo
+    gw = np.zeros((c_out, rows), dtype=np.result_type(x4, g4))
+    for part in _image_chunks(n, rows, geo, x4.itemsize):
+        cols = _im2col(xp[part], geo, padded=True)
+        gw += gm[:, part.start * hw : part.stop * hw] @ cols.T
+    return gw
 
 
 # --- convolution gates -------------------------------------------------------------------------
 
 
-def _conv_record(x: Tensor, w: Tensor, b: Tensor | None, geo: _Geo, cols: Any = None) -> Tensor:
+def _conv_record(x: Tensor, w: Tensor, b: Tensor | None, geo: _Geo) -> Tensor:
     """Run and record the conv gate for already-checked operands."""
-    out, cols = _conv_kernel(_as4(x.data), _as4(w.data), None if b is None else b.data, geo, cols)
+    out = _conv_kernel(_as4(x.data), _as4(w.data), None if b is None else b.data, geo)
     inputs = (x, w) if b is None else (x, w, b)
     if _state.enabled and (
         x.requires_grad or w.requires_grad or (b is not None and b.requires_grad)
     ):
-        saved = cols if w.requires_grad else None  # the weight gradient reuses the im2col matrix
-        return recorded(_CONV[geo.nd], out, inputs, saved, geo)
+        return recorded(_CONV[geo.nd], out, inputs, None, geo)
     return Tensor(out)
 
 
@@ -275,11 +335,26 @@ def _conv_rule(node: Tensor, g: Tensor) -> tuple:
     x, w = node.inputs[0], node.inputs[1]
     geo = node.attrs
     gx = conv_input_grad(g, w, geo) if x.requires_grad else None
-    gw = conv_weight_grad(x, g, geo, node.saved) if w.requires_grad else None
+    gw = conv_weight_grad(x, g, geo) if w.requires_grad else None
     if len(node.inputs) == 2:
         return gx, gw
     b = node.inputs[2]
     gb = g.sum(axis=(0, 2) if geo.nd == 1 else (0, 2, 3)) if b.requires_grad else None
+    return gx, gw, gb
+
+
+def _conv_arrays(node: Tensor, g: np.ndarray) -> tuple:
+    """The same rule on arrays: the two gradient kernels, and the bias's sum, straight."""
+    x, w = node.inputs[0], node.inputs[1]
+    geo = node.attrs
+    g4 = _as4(g)
+    gx = _conv_input_kernel(g4, _as4(w.data), geo) if x.requires_grad else None
+    gw = None
+    if w.requires_grad:
+        gw = _conv_weight_kernel(_as4(x.data), g4, geo, w.shape[0]).reshape(w.shape)
+    if len(node.inputs) == 2:
+        return gx, gw
+    gb = np.add.reduce(_gmat(g4), axis=1) if node.inputs[2].requires_grad else None
     return gx, gw, gb
 
 
@@ -293,6 +368,9 @@ _CONV = {
     2: gate("conv2d", _CONV_RULE)(_conv_rule),
 }
 CONV1D, CONV2D = _CONV[1], _CONV[2]
+for _gate in (CONV1D, CONV2D):
+    _gate.on_arrays(_conv_arrays)
+    _gate.fresh_views = True  # gx may be a view (a crop, channel-major) of an array it just made
 
 
 def conv_input_grad(g: Tensor, w: Tensor, geo: _Geo) -> Tensor:
@@ -314,12 +392,12 @@ def CONV_INPUT_GRAD(node: Tensor, h: Tensor) -> tuple:
     return gg, gw
 
 
-def conv_weight_grad(x: Tensor, g: Tensor, geo: _Geo, cols: Any = None) -> Tensor:
+def conv_weight_grad(x: Tensor, g: Tensor, geo: _Geo) -> Tensor:
     """The gradient of a convolution with respect to its weight (x correlated with ``g``), as a
-    gate. ``cols`` is the forward's im2col matrix of x, when it was kept."""
+    gate."""
     w_shape = (g.shape[1], x.shape[1], *geo.k[2 - geo.nd :])
-    out = _conv_weight_kernel(_as4(x.data), _as4(g.data), geo, cols).reshape(w_shape)
-    return record(CONV_WEIGHT_GRAD, out, (x, g), cols, geo)
+    out = _conv_weight_kernel(_as4(x.data), _as4(g.data), geo, g.shape[1]).reshape(w_shape)
+    return record(CONV_WEIGHT_GRAD, out, (x, g), None, geo)
 
 
 @gate(
@@ -330,7 +408,7 @@ def CONV_WEIGHT_GRAD(node: Tensor, h: Tensor) -> tuple:
     x, g = node.inputs
     geo = node.attrs
     gx = conv_input_grad(g, h, geo) if x.requires_grad else None
-    gg = _conv_record(x, h, None, geo, node.saved) if g.requires_grad else None
+    gg = _conv_record(x, h, None, geo) if g.requires_grad else None
     return gx, gg
 
 
