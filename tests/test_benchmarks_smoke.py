@@ -83,3 +83,20 @@ def test_measure_and_report_end_to_end(capsys):
                "torch": "-", "micrograd": "-", "gategrad": "-", "load_before": 0.0}  # fmt: skip
     md = render([record, rec], [], machine, "settings")
     assert "| **W2** |" in md and "### W6" in md
+
+
+def test_w7_training_steps_agree_with_numpy():
+    """Three ResNet-20 steps: batch norm's and the convolutions' backward, the residual sums and
+    the momentum update agree with the hand-written NumPy (the first step alone checks only the
+    forward)."""
+
+    def losses(builders: dict) -> list[float]:
+        bench = builders["W7"](make_data("W7"))
+        out = []
+        for _ in range(3):
+            h = bench.forward()
+            out.append(float(bench.value(h)))
+            bench.backward(h)
+        return out
+
+    assert losses(gategrad_nn_impl.BUILDERS) == pytest.approx(losses(numpy_impl.BUILDERS), rel=1e-4)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -32,7 +33,8 @@ def requirement() -> str | None:
 def _setup() -> None:
     if torch is None:
         raise NotAvailable(requirement())
-    torch.set_num_threads(1)
+    if os.environ.get("BENCH_THREADS") != "default":  # else: PyTorch's own default
+        torch.set_num_threads(1)
 
 
 def _t(a: np.ndarray) -> Any:
