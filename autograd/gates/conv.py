@@ -193,19 +193,24 @@ def _gmat(g4: np.ndarray) -> np.ndarray:
     return _cm(g4).reshape(o, n * ho * wo)
 
 
-def _conv_kernel(x4: np.ndarray, w4: np.ndarray, b: np.ndarray | None, geo: _Geo) -> np.ndarray:
-    """z = W @ cols (+ b), a few images at a time, into a channel-major (N, O, Ho, Wo) result."""
+def _conv_kernel(
+    x4: np.ndarray, w4: np.ndarray, b: np.ndarray | None, geo: _Geo
+) -> tuple[np.ndarray, np.ndarray]:
+    """z = W @ cols (+ b), a few images at a time, into a channel-major (N, O, Ho, Wo) result;
+    and the padded input (the weight gradient's im2col reads it again)."""
     n, o = x4.shape[0], w4.shape[0]
     w2 = w4.reshape(o, -1)
     xp = _padded(x4, geo, 0.0)
     out = np.empty((o, n, geo.Ho, geo.Wo), dtype=np.result_type(x4, w4))
+    flat = out.reshape(o, -1)
+    hw = geo.Ho * geo.Wo
     for part in _image_chunks(n, w2.shape[1], geo, x4.itemsize):
         cols = _im2col(xp[part], geo, padded=True)
-        out[:, part] = (w2 @ cols).reshape(o, -1, geo.Ho, geo.Wo)
+        np.matmul(w2, cols, out=flat[:, part.start * hw : part.stop * hw])
     if b is not None:
         out += b[:, None, None, None]
     out = _cm(out)  # the (N, O, Ho, Wo) view of channel-major memory
-    return out[:, :, 0, :] if geo.nd == 1 else out
+    return (out[:, :, 0, :] if geo.nd == 1 else out), xp
 
 
 def _conv_input_kernel(g4: np.ndarray, w4: np.ndarray, geo: _Geo) -> np.ndarray:
@@ -246,11 +251,14 @@ def _conv_input_kernel(g4: np.ndarray, w4: np.ndarray, geo: _Geo) -> np.ndarray:
     return _crop(gx, geo)
 
 
-def _conv_weight_kernel(x4: np.ndarray, g4: np.ndarray, geo: _Geo, c_out: int) -> np.ndarray:
-    """dW = g @ cols^T, summed over blocks of images (each block's im2col rebuilt, not kept)."""
+def _conv_weight_kernel(
+    x4: np.ndarray, g4: np.ndarray, geo: _Geo, c_out: int, xp: np.ndarray | None = None
+) -> np.ndarray:
+    """dW = g @ cols^T, summed over blocks of images (each block's im2col rebuilt, not kept).
+    ``xp``: the padded input, when the forward kept it."""
     n, c = x4.shape[:2]
     rows = c * geo.k[0] * geo.k[1]
-    xp = _padded(x4, geo, 0.0)
+    xp = _padded(x4, geo, 0.0) if xp is None else xp
     gm = _gmat(g4)
     hw = geo.Ho * geo.Wo
     gw = np.zeros((c_out, rows), dtype=np.result_type(x4, g4))
@@ -265,12 +273,13 @@ def _conv_weight_kernel(x4: np.ndarray, g4: np.ndarray, geo: _Geo, c_out: int) -
 
 def _conv_record(x: Tensor, w: Tensor, b: Tensor | None, geo: _Geo) -> Tensor:
     """Run and record the conv gate for already-checked operands."""
-    out = _conv_kernel(_as4(x.data), _as4(w.data), None if b is None else b.data, geo)
+    out, xp = _conv_kernel(_as4(x.data), _as4(w.data), None if b is None else b.data, geo)
     inputs = (x, w) if b is None else (x, w, b)
     if _state.enabled and (
         x.requires_grad or w.requires_grad or (b is not None and b.requires_grad)
     ):
-        return recorded(_CONV[geo.nd], out, inputs, None, geo)
+        saved = xp if w.requires_grad else None  # the weight gradient's im2col reads it
+        return recorded(_CONV[geo.nd], out, inputs, saved, geo)
     return Tensor(out)
 
 
@@ -351,7 +360,8 @@ def _conv_arrays(node: Tensor, g: np.ndarray) -> tuple:
     gx = _conv_input_kernel(g4, _as4(w.data), geo) if x.requires_grad else None
     gw = None
     if w.requires_grad:
-        gw = _conv_weight_kernel(_as4(x.data), g4, geo, w.shape[0]).reshape(w.shape)
+        gw = _conv_weight_kernel(_as4(x.data), g4, geo, w.shape[0], node.saved)
+        gw = gw.reshape(w.shape)
     if len(node.inputs) == 2:
         return gx, gw
     gb = np.add.reduce(_gmat(g4), axis=1) if node.inputs[2].requires_grad else None
