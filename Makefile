@@ -30,8 +30,9 @@ test: $(VENV)/.test-deps
 demo: $(VENV)/.test-deps
 	$(THREADS) MPLBACKEND=Agg $(PY) -m nn.demo --out $(OUT)
 
+# Results go to benchmarks/results/local/ (untracked); UPDATE=1 rewrites the committed tables.
 bench: $(VENV)/.bench-deps
-	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.run $(if $(UPDATE),--update,)
 
 lint: $(VENV)/.test-deps
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .

@@ -158,27 +158,32 @@ def _crop(a: np.ndarray, geo: _Geo) -> np.ndarray:
 _CHUNK_BYTES = 1 << 20  # one im2col block: about the L2 cache of a core
 
 
-def _im2col(x4: np.ndarray, geo: _Geo, padded: bool = False) -> np.ndarray:
+def _im2col(
+    x4: np.ndarray, geo: _Geo, padded: bool = False, into: np.ndarray | None = None
+) -> np.ndarray:
     """cols[(c, i, j), (n, y, x)] = padded x[n, c, y*sH + i*dH, x*sW + j*dW] (``padded``: x4 is
-    already the padded input)."""
+    already the padded input; ``into``: a flat buffer to fill, at least as large as cols)."""
     n, c = x4.shape[:2]
     (kh, kw), (sh, sw), (dh, dw) = geo.k, geo.s, geo.d
     xp = x4 if padded else _padded(x4, geo, 0.0)
     st = xp.strides
-    view = as_strided(  # one strided view of every receptive field; the reshape copies it once
-        xp,
-        (c, kh, kw, n, geo.Ho, geo.Wo),
-        (st[1], st[2] * dh, st[3] * dw, st[0], st[2] * sh, st[3] * sw),
-        writeable=False,
+    shape = (c, kh, kw, n, geo.Ho, geo.Wo)
+    view = as_strided(  # one strided view of every receptive field, copied once
+        xp, shape, (st[1], st[2] * dh, st[3] * dw, st[0], st[2] * sh, st[3] * sw), writeable=False
     )
-    return view.reshape(c * kh * kw, n * geo.Ho * geo.Wo)
+    if into is None:
+        return view.reshape(c * kh * kw, n * geo.Ho * geo.Wo)
+    cols = into[: view.size].reshape(shape)
+    np.copyto(cols, view)
+    return cols.reshape(c * kh * kw, n * geo.Ho * geo.Wo)
 
 
-def _image_chunks(n: int, rows: int, geo: _Geo, itemsize: int) -> list[slice]:
-    """Batches of images whose im2col block (``rows`` x images*Ho*Wo) fits ``_CHUNK_BYTES``."""
-    per_image = rows * geo.Ho * geo.Wo * itemsize
-    b = max(1, min(n, _CHUNK_BYTES // max(1, per_image)))
-    return [slice(s, min(n, s + b)) for s in range(0, n, b)]
+def _image_chunks(n: int, rows: int, geo: _Geo, dtype: Any) -> tuple[list[slice], np.ndarray]:
+    """Batches of images whose im2col block (``rows`` x images*Ho*Wo) fits ``_CHUNK_BYTES``, and
+    one buffer that every block is copied into in turn (a fresh array per block costs more)."""
+    per_image = rows * geo.Ho * geo.Wo
+    b = max(1, min(n, _CHUNK_BYTES // max(1, per_image * np.dtype(dtype).itemsize)))
+    return [slice(s, min(n, s + b)) for s in range(0, n, b)], np.empty(b * per_image, dtype)
 
 
 def _cm(a4: np.ndarray) -> np.ndarray:
@@ -204,8 +209,9 @@ def _conv_kernel(
     out = np.empty((o, n, geo.Ho, geo.Wo), dtype=np.result_type(x4, w4))
     flat = out.reshape(o, -1)
     hw = geo.Ho * geo.Wo
-    for part in _image_chunks(n, w2.shape[1], geo, x4.itemsize):
-        cols = _im2col(xp[part], geo, padded=True)
+    parts, buf = _image_chunks(n, w2.shape[1], geo, x4.dtype)
+    for part in parts:
+        cols = _im2col(xp[part], geo, padded=True, into=buf)
         np.matmul(w2, cols, out=flat[:, part.start * hw : part.stop * hw])
     if b is not None:
         out += b[:, None, None, None]
@@ -231,16 +237,18 @@ def _conv_input_kernel(g4: np.ndarray, w4: np.ndarray, geo: _Geo) -> np.ndarray:
         back = _Geo(2, (geo.Ho, geo.Wo), (kh, kw), (1, 1), (span_h - ph, span_w - pw), (dh, dw))
         gp = _padded(g4, back, 0.0)
         gx = np.empty((c, n, geo.H, geo.W), dtype=dtype)
-        for part in _image_chunks(n, w2.shape[1], back, g4.itemsize):
-            cols = _im2col(gp[part], back, padded=True)
-            gx[:, part] = (w2 @ cols).reshape(c, -1, geo.H, geo.W)
+        flat, hw = gx.reshape(c, -1), geo.H * geo.W
+        parts, buf = _image_chunks(n, w2.shape[1], back, g4.dtype)
+        for part in parts:
+            cols = _im2col(gp[part], back, padded=True, into=buf)
+            np.matmul(w2, cols, out=flat[:, part.start * hw : part.stop * hw])
         gx = _cm(gx)
         return gx[:, :, 0, :] if geo.nd == 1 else gx
     wt = w4.reshape(o, -1).T
     gm = _gmat(g4)
     gx = _cn_buffer(np.zeros, n, c, geo.Hp, geo.Wp, dtype)
     hw = geo.Ho * geo.Wo
-    for part in _image_chunks(n, wt.shape[0], geo, g4.itemsize):
+    for part in _image_chunks(n, wt.shape[0], geo, g4.dtype)[0]:
         gcols = wt @ gm[:, part.start * hw : part.stop * hw]  # (C*kH*kW, images*Ho*Wo)
         gcols = gcols.reshape(c, kh, kw, -1, geo.Ho, geo.Wo)
         block = gx[part]
@@ -262,8 +270,9 @@ def _conv_weight_kernel(
     gm = _gmat(g4)
     hw = geo.Ho * geo.Wo
     gw = np.zeros((c_out, rows), dtype=np.result_type(x4, g4))
-    for part in _image_chunks(n, rows, geo, x4.itemsize):
-        cols = _im2col(xp[part], geo, padded=True)
+    parts, buf = _image_chunks(n, rows, geo, x4.dtype)
+    for part in parts:
+        cols = _im2col(xp[part], geo, padded=True, into=buf)
         gw += gm[:, part.start * hw : part.stop * hw] @ cols.T
     return gw
 
