@@ -45,12 +45,12 @@ def _conv_gemms(name: str, args: tuple) -> list[Gemm]:
     if name == "_conv_input_kernel":
         g4, w4, geo = args
         o, c, kh, kw = w4.shape
-        if geo.s == (1, 1):  # a convolution of g: (C, O k k) @ (O k k, N H W)
+        if geo.s == (1, 1) and o <= c:  # a convolution of g: (C, O k k) @ (O k k, N H W)
             return [(c, o * kh * kw, g4.shape[0] * geo.H * geo.W)]
         return [(c * kh * kw, o, g4.shape[0] * geo.Ho * geo.Wo)]  # W^T g, then col2im
-    x4, g4, geo, c_out = args[:4]  # _conv_weight_kernel: g (O, N Ho Wo) @ cols^T
+    x4, g4, geo = args[:3]  # _conv_weight_kernel: g (O, N Ho Wo) @ cols^T
     c, kh, kw = x4.shape[1], geo.k[0], geo.k[1]
-    return [(c_out, x4.shape[0] * geo.Ho * geo.Wo, c * kh * kw)]
+    return [(g4.shape[1], x4.shape[0] * geo.Ho * geo.Wo, c * kh * kw)]
 
 
 def _lstm_gemms(name: str, args: tuple) -> list[Gemm]:

@@ -4,10 +4,9 @@ Every kernel here is written once, for 2-D arrays: a 1-D input is viewed as an i
 (a free reshape), so conv1d and conv2d are two gate names over one implementation.
 
 Convolution is one matrix product. ``_im2col`` lays the receptive fields out as
-``cols[(c, i, j), (n, y, x)]`` so that ``out = W (O, C*kH*kW) @ cols`` is a BLAS call, made for
-a few images at a time (see the kernels' section: at CIFAR scale the whole batch's ``cols`` is
-tens of MB, and keeping it for the weight gradient cost more memory than anything else). The
-result is channel-major, (O, N, H, W) in memory, and the gates hand it on as the (N, O, H, W) view of that
+``cols[(c, i, j), (n, y, x)]`` so that ``out = W (O, C*kH*kW) @ cols`` is a single BLAS call for
+the whole batch (one large GEMM runs about 1.3x faster than one per image). Its result is
+channel-major, (O, N, H, W) in memory, and the gates hand it on as the (N, O, H, W) view of that
 memory (like PyTorch's memory formats): elementwise gates and pools follow the layout they are
 given, so a conv -> relu -> pool -> conv chain never transposes, and the next conv's im2col and
 both gradient GEMMs read it in place.
@@ -148,21 +147,21 @@ def _crop(a: np.ndarray, geo: _Geo) -> np.ndarray:
 
 # --- convolution kernels (NumPy) ---------------------------------------------------------------
 #
-# The readable kernel is one im2col matrix and one GEMM for the whole batch (``_im2col``). At
-# CIFAR scale that matrix is tens of MB (kH*kW times the input): written, then read by the GEMM,
-# it streams through memory twice and, kept for the weight gradient, dominated a ResNet's memory.
-# So the kernels below run the same GEMMs over a few images at a time (``_image_chunks``: an
-# im2col block that fits in the L2 cache), and the weight gradient rebuilds its block instead of
-# keeping the forward's. Same arithmetic, same results; only the order of the columns' batches.
+# Each convolution is one im2col matrix and one GEMM for the whole batch; the forward's matrix is
+# kept for the weight gradient (rebuilding it there costs about as much as that GEMM). The input
+# gradient, computed as a convolution of g, builds its im2col a few images at a time in one
+# reused buffer the size of the L2 cache (``_image_chunks``): at CIFAR scale the whole matrix is
+# tens of MB, and that one is not kept. (Blocks for the forward as well were measured slower:
+# they must still fill the kept matrix.)
 
 _CHUNK_BYTES = 1 << 20  # one im2col block: about the L2 cache of a core
 
 
 def _im2col(
-    x4: np.ndarray, geo: _Geo, padded: bool = False, into: np.ndarray | None = None
+    x4: np.ndarray, geo: _Geo, padded: bool = False, out: np.ndarray | None = None
 ) -> np.ndarray:
     """cols[(c, i, j), (n, y, x)] = padded x[n, c, y*sH + i*dH, x*sW + j*dW] (``padded``: x4 is
-    already the padded input; ``into``: a flat buffer to fill, at least as large as cols)."""
+    already the padded input; ``out``: a contiguous buffer of exactly cols' size to fill)."""
     n, c = x4.shape[:2]
     (kh, kw), (sh, sw), (dh, dw) = geo.k, geo.s, geo.d
     xp = x4 if padded else _padded(x4, geo, 0.0)
@@ -171,19 +170,17 @@ def _im2col(
     view = as_strided(  # one strided view of every receptive field, copied once
         xp, shape, (st[1], st[2] * dh, st[3] * dw, st[0], st[2] * sh, st[3] * sw), writeable=False
     )
-    if into is None:
+    if out is None:
         return view.reshape(c * kh * kw, n * geo.Ho * geo.Wo)
-    cols = into[: view.size].reshape(shape)
-    np.copyto(cols, view)
-    return cols.reshape(c * kh * kw, n * geo.Ho * geo.Wo)
+    np.copyto(out.reshape(shape), view)  # (a view: out is contiguous)
+    return out.reshape(c * kh * kw, n * geo.Ho * geo.Wo)
 
 
-def _image_chunks(n: int, rows: int, geo: _Geo, dtype: Any) -> tuple[list[slice], np.ndarray]:
-    """Batches of images whose im2col block (``rows`` x images*Ho*Wo) fits ``_CHUNK_BYTES``, and
-    one buffer that every block is copied into in turn (a fresh array per block costs more)."""
-    per_image = rows * geo.Ho * geo.Wo
-    b = max(1, min(n, _CHUNK_BYTES // max(1, per_image * np.dtype(dtype).itemsize)))
-    return [slice(s, min(n, s + b)) for s in range(0, n, b)], np.empty(b * per_image, dtype)
+def _image_chunks(n: int, rows: int, geo: _Geo, itemsize: int) -> list[slice]:
+    """Batches of images whose im2col block (``rows`` x images*Ho*Wo) fits ``_CHUNK_BYTES``."""
+    per_image = rows * geo.Ho * geo.Wo * itemsize
+    b = max(1, min(n, _CHUNK_BYTES // max(1, per_image)))
+    return [slice(s, min(n, s + b)) for s in range(0, n, b)]
 
 
 def _cm(a4: np.ndarray) -> np.ndarray:
@@ -199,24 +196,17 @@ def _gmat(g4: np.ndarray) -> np.ndarray:
 
 
 def _conv_kernel(
-    x4: np.ndarray, w4: np.ndarray, b: np.ndarray | None, geo: _Geo
+    x4: np.ndarray, w4: np.ndarray, b: np.ndarray | None, geo: _Geo, cols: Any = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """z = W @ cols (+ b), a few images at a time, into a channel-major (N, O, Ho, Wo) result;
-    and the padded input (the weight gradient's im2col reads it again)."""
+    """z = W @ cols (+ b): one GEMM for the whole batch, channel-major (N, O, Ho, Wo); and cols."""
     n, o = x4.shape[0], w4.shape[0]
-    w2 = w4.reshape(o, -1)
-    xp = _padded(x4, geo, 0.0)
-    out = np.empty((o, n, geo.Ho, geo.Wo), dtype=np.result_type(x4, w4))
-    flat = out.reshape(o, -1)
-    hw = geo.Ho * geo.Wo
-    parts, buf = _image_chunks(n, w2.shape[1], geo, x4.dtype)
-    for part in parts:
-        cols = _im2col(xp[part], geo, padded=True, into=buf)
-        np.matmul(w2, cols, out=flat[:, part.start * hw : part.stop * hw])
+    if cols is None:
+        cols = _im2col(x4, geo)
+    out = w4.reshape(o, -1) @ cols  # z = W @ cols: the whole batch in one GEMM
     if b is not None:
-        out += b[:, None, None, None]
-    out = _cm(out)  # the (N, O, Ho, Wo) view of channel-major memory
-    return (out[:, :, 0, :] if geo.nd == 1 else out), xp
+        out += b[:, None]
+    out = _cm(out.reshape(o, n, geo.Ho, geo.Wo))  # the (N, O, Ho, Wo) view of channel-major memory
+    return (out[:, :, 0, :] if geo.nd == 1 else out), cols
 
 
 def _conv_input_kernel(g4: np.ndarray, w4: np.ndarray, geo: _Geo) -> np.ndarray:
@@ -224,70 +214,59 @@ def _conv_input_kernel(g4: np.ndarray, w4: np.ndarray, geo: _Geo) -> np.ndarray:
 
     Stride 1 (and padding within the kernel's span): that is a convolution itself, of g padded by
     span - 1 - padding with the kernel flipped and its channel axes swapped; the im2col of g is a
-    copy, where scattering into x would be kH*kW read-modify-write passes. Other geometries:
-    gcols = W^T @ g (one GEMM per block of images), added into x one kernel offset at a time
-    (col2im; every view touches an element at most once, so there is no scatter)."""
+    copy, where scattering into x would be kH*kW read-modify-write passes. That pays when g has
+    no more channels than x (ResNet's blocks); with more (O > C) its im2col is the larger one and
+    col2im is faster (measured on W4's second conv, 16 -> 32 channels). Other geometries:
+    gcols = W^T @ g (one GEMM), added into x one kernel offset at a time (col2im; every view
+    touches an element at most once, so there is no scatter)."""
     (o, c, kh, kw), n = w4.shape, g4.shape[0]
     (ph, pw), (dh, dw) = geo.p, geo.d
     span_h, span_w = dh * (kh - 1), dw * (kw - 1)
     dtype = np.result_type(g4, w4)
-    if geo.s == (1, 1) and ph <= span_h and pw <= span_w:
+    if geo.s == (1, 1) and ph <= span_h and pw <= span_w and o <= c:
         flipped = w4[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, O, kH, kW)
         w2 = np.ascontiguousarray(flipped).reshape(c, -1)
         back = _Geo(2, (geo.Ho, geo.Wo), (kh, kw), (1, 1), (span_h - ph, span_w - pw), (dh, dw))
         gp = _padded(g4, back, 0.0)
         gx = np.empty((c, n, geo.H, geo.W), dtype=dtype)
         flat, hw = gx.reshape(c, -1), geo.H * geo.W
-        parts, buf = _image_chunks(n, w2.shape[1], back, g4.dtype)
-        for part in parts:
-            cols = _im2col(gp[part], back, padded=True, into=buf)
+        parts = _image_chunks(n, w2.shape[1], back, g4.itemsize)
+        buf = np.empty(w2.shape[1] * (parts[0].stop - parts[0].start) * hw, dtype=g4.dtype)
+        for part in parts:  # one buffer for every block: a fresh array per block costs more
+            cols = _im2col(gp[part], back, True, buf[: w2.shape[1] * (part.stop - part.start) * hw])
             np.matmul(w2, cols, out=flat[:, part.start * hw : part.stop * hw])
         gx = _cm(gx)
         return gx[:, :, 0, :] if geo.nd == 1 else gx
-    wt = w4.reshape(o, -1).T
-    gm = _gmat(g4)
-    gx = _cn_buffer(np.zeros, n, c, geo.Hp, geo.Wp, dtype)
-    hw = geo.Ho * geo.Wo
-    for part in _image_chunks(n, wt.shape[0], geo, g4.dtype)[0]:
-        gcols = wt @ gm[:, part.start * hw : part.stop * hw]  # (C*kH*kW, images*Ho*Wo)
-        gcols = gcols.reshape(c, kh, kw, -1, geo.Ho, geo.Wo)
-        block = gx[part]
-        for i in range(kh):
-            for j in range(kw):
-                view = _windows(block, geo, i, j)
-                view += _cm(gcols[:, i, j])
+    gcols = w4.reshape(o, -1).T @ _gmat(g4)  # (C*kH*kW, N*Ho*Wo)
+    gcols = gcols.reshape(c, kh, kw, n, geo.Ho, geo.Wo)
+    gx = _cn_buffer(np.zeros, n, c, geo.Hp, geo.Wp, gcols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            view = _windows(gx, geo, i, j)
+            view += _cm(gcols[:, i, j])
     return _crop(gx, geo)
 
 
 def _conv_weight_kernel(
-    x4: np.ndarray, g4: np.ndarray, geo: _Geo, c_out: int, xp: np.ndarray | None = None
+    x4: np.ndarray, g4: np.ndarray, geo: _Geo, cols: np.ndarray | None = None
 ) -> np.ndarray:
-    """dW = g @ cols^T, summed over blocks of images (each block's im2col rebuilt, not kept).
-    ``xp``: the padded input, when the forward kept it."""
-    n, c = x4.shape[:2]
-    rows = c * geo.k[0] * geo.k[1]
-    xp = _padded(x4, geo, 0.0) if xp is None else xp
-    gm = _gmat(g4)
-    hw = geo.Ho * geo.Wo
-    gw = np.zeros((c_out, rows), dtype=np.result_type(x4, g4))
-    parts, buf = _image_chunks(n, rows, geo, x4.dtype)
-    for part in parts:
-        cols = _im2col(xp[part], geo, padded=True, into=buf)
-        gw += gm[:, part.start * hw : part.stop * hw] @ cols.T
-    return gw
+    """dW = g @ cols^T: one GEMM over the whole batch (``cols``: the forward's, when kept)."""
+    if cols is None:
+        cols = _im2col(x4, geo)
+    return _gmat(g4) @ cols.T  # (O, C*kH*kW)
 
 
 # --- convolution gates -------------------------------------------------------------------------
 
 
-def _conv_record(x: Tensor, w: Tensor, b: Tensor | None, geo: _Geo) -> Tensor:
+def _conv_record(x: Tensor, w: Tensor, b: Tensor | None, geo: _Geo, cols: Any = None) -> Tensor:
     """Run and record the conv gate for already-checked operands."""
-    out, xp = _conv_kernel(_as4(x.data), _as4(w.data), None if b is None else b.data, geo)
+    out, cols = _conv_kernel(_as4(x.data), _as4(w.data), None if b is None else b.data, geo, cols)
     inputs = (x, w) if b is None else (x, w, b)
     if _state.enabled and (
         x.requires_grad or w.requires_grad or (b is not None and b.requires_grad)
     ):
-        saved = xp if w.requires_grad else None  # the weight gradient's im2col reads it
+        saved = cols if w.requires_grad else None  # the weight gradient's other operand
         return recorded(_CONV[geo.nd], out, inputs, saved, geo)
     return Tensor(out)
 
@@ -353,7 +332,7 @@ def _conv_rule(node: Tensor, g: Tensor) -> tuple:
     x, w = node.inputs[0], node.inputs[1]
     geo = node.attrs
     gx = conv_input_grad(g, w, geo) if x.requires_grad else None
-    gw = conv_weight_grad(x, g, geo) if w.requires_grad else None
+    gw = conv_weight_grad(x, g, geo, node.saved) if w.requires_grad else None
     if len(node.inputs) == 2:
         return gx, gw
     b = node.inputs[2]
@@ -369,8 +348,7 @@ def _conv_arrays(node: Tensor, g: np.ndarray) -> tuple:
     gx = _conv_input_kernel(g4, _as4(w.data), geo) if x.requires_grad else None
     gw = None
     if w.requires_grad:
-        gw = _conv_weight_kernel(_as4(x.data), g4, geo, w.shape[0], node.saved)
-        gw = gw.reshape(w.shape)
+        gw = _conv_weight_kernel(_as4(x.data), g4, geo, node.saved).reshape(w.shape)
     if len(node.inputs) == 2:
         return gx, gw
     gb = np.add.reduce(_gmat(g4), axis=1) if node.inputs[2].requires_grad else None
@@ -411,12 +389,12 @@ def CONV_INPUT_GRAD(node: Tensor, h: Tensor) -> tuple:
     return gg, gw
 
 
-def conv_weight_grad(x: Tensor, g: Tensor, geo: _Geo) -> Tensor:
+def conv_weight_grad(x: Tensor, g: Tensor, geo: _Geo, cols: Any = None) -> Tensor:
     """The gradient of a convolution with respect to its weight (x correlated with ``g``), as a
-    gate."""
+    gate. ``cols`` is the forward's im2col matrix of x, when it was kept."""
     w_shape = (g.shape[1], x.shape[1], *geo.k[2 - geo.nd :])
-    out = _conv_weight_kernel(_as4(x.data), _as4(g.data), geo, g.shape[1]).reshape(w_shape)
-    return record(CONV_WEIGHT_GRAD, out, (x, g), None, geo)
+    out = _conv_weight_kernel(_as4(x.data), _as4(g.data), geo, cols).reshape(w_shape)
+    return record(CONV_WEIGHT_GRAD, out, (x, g), cols, geo)
 
 
 @gate(
@@ -427,7 +405,7 @@ def CONV_WEIGHT_GRAD(node: Tensor, h: Tensor) -> tuple:
     x, g = node.inputs
     geo = node.attrs
     gx = conv_input_grad(g, h, geo) if x.requires_grad else None
-    gg = _conv_record(x, h, None, geo) if g.requires_grad else None
+    gg = _conv_record(x, h, None, geo, node.saved) if g.requires_grad else None
     return gx, gg
 
 
