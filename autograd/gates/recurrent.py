@@ -174,22 +174,11 @@ def LSTM_STATES(node: Tensor, gy: Tensor) -> tuple:
     t_len, b, _ = x.shape
     h = w_hh.shape[1]
     zeros = Tensor(np.zeros((b, h), dtype=x.dtype))
-    h_prev, c_prev = (zeros if h0 is None else h0), (zeros if c0 is None else c0)
-    steps = []
-    for t in range(t_len):
-        z = x[t] @ w_ih.mT + h_prev @ w_hh.mT
-        if b_ih is not None:
-            z = z + (b_ih + b_hh)
-        i, f = sigmoid(z[:, :h]), sigmoid(z[:, h : 2 * h])
-        g, o = tanh(z[:, 2 * h : 3 * h]), sigmoid(z[:, 3 * h :])
-        c = f * c_prev + i * g
-        tc = tanh(c)
-        steps.append((i, f, g, o, c_prev, tc, h_prev))
-        h_prev, c_prev = o * tc, c
+    steps = _composed_steps(x, w_ih, w_hh, b_ih, b_hh, h0, c0)
     dh, dc = zeros, zeros
     dzs = []
     for t in range(t_len - 1, -1, -1):
-        i, f, g, o, c_before, tc, _ = steps[t]
+        i, f, g, o, c_before, _, tc, _, _ = steps[t]
         dh = dh + gy[t, :, :h]
         dc = dc + gy[t, :, h:] + dh * o * (1.0 - tc * tc)
         dz = concatenate(
@@ -201,7 +190,7 @@ def LSTM_STATES(node: Tensor, gy: Tensor) -> tuple:
         dc = dc * f
         dh = dz @ w_hh
     dz_all = stack(dzs[::-1], 0).reshape((t_len * b, 4 * h))
-    h_all = stack([s[6] for s in steps], 0).reshape((t_len * b, h))
+    h_all = stack([s[7] for s in steps], 0).reshape((t_len * b, h))  # every h_{t-1}
     grads = {
         "x": (dz_all @ w_ih).reshape(x.shape),
         "w_ih": dz_all.mT @ x.reshape((t_len * b, x.shape[2])),
@@ -270,6 +259,37 @@ def _lstm_states_arrays(node: Tensor, gy: np.ndarray) -> tuple:
     return out
 
 
+def _composed_steps(
+    x: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None,
+    b_hh: Tensor | None,
+    h0: Tensor | None,
+    c0: Tensor | None,
+) -> list[tuple]:
+    """The layer gate by gate; per step the Tensors (i, f, g, o, c_{t-1}, c_t, tanh c_t, h_{t-1},
+    h_t)."""
+    t_len, b, _ = x.shape
+    h = w_hh.shape[1]
+    zeros = Tensor(np.zeros((b, h), dtype=x.dtype))
+    h_prev = zeros if h0 is None else h0
+    c_prev = zeros if c0 is None else c0
+    steps = []
+    for t in range(t_len):
+        z = x[t] @ w_ih.mT + h_prev @ w_hh.mT
+        if b_ih is not None and b_hh is not None:
+            z = z + b_ih + b_hh
+        i, f = sigmoid(z[:, :h]), sigmoid(z[:, h : 2 * h])
+        g, o = tanh(z[:, 2 * h : 3 * h]), sigmoid(z[:, 3 * h :])
+        c = f * c_prev + i * g
+        tc = tanh(c)
+        h_t = o * tc
+        steps.append((i, f, g, o, c_prev, c, tc, h_prev, h_t))
+        h_prev, c_prev = h_t, c
+    return steps
+
+
 def lstm_composed(
     x: Any,
     w_ih: Any,
@@ -281,20 +301,6 @@ def lstm_composed(
 ) -> Tensor:
     """``lstm_states`` composed gate by gate (matmul, add, sigmoid, tanh, mul, concatenate per
     step): the readable reference the fused gate is tested against."""
-    x, w_ih, w_hh = _t(x), _t(w_ih), _t(w_hh)
-    t_len, b, _ = x.shape
-    h = w_hh.shape[1]
-    zeros = Tensor(np.zeros((b, h), dtype=x.dtype))
-    h_t = zeros if h0 is None else _t(h0)
-    c_t = zeros if c0 is None else _t(c0)
-    states = []
-    for t in range(t_len):
-        z = x[t] @ w_ih.mT + h_t @ w_hh.mT
-        if b_ih is not None:
-            z = z + _t(b_ih) + _t(b_hh)
-        i, f = sigmoid(z[:, :h]), sigmoid(z[:, h : 2 * h])
-        g, o = tanh(z[:, 2 * h : 3 * h]), sigmoid(z[:, 3 * h :])
-        c_t = f * c_t + i * g
-        h_t = o * tanh(c_t)
-        states.append(concatenate([h_t, c_t], axis=1))
-    return stack(states, 0)
+    tensors = [None if a is None else _t(a) for a in (x, w_ih, w_hh, b_ih, b_hh, h0, c0)]
+    steps = _composed_steps(*tensors)
+    return stack([concatenate([s[8], s[5]], axis=1) for s in steps], 0)
