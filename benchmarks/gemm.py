@@ -39,7 +39,7 @@ Gemm = tuple[int, int, int]  # (M, K, N): an (M, K) @ (K, N) product
 def _conv_gemms(name: str, args: tuple) -> list[Gemm]:
     """The GEMMs one call of a convolution kernel makes (summed over its blocks of images)."""
     if name == "_conv_kernel":
-        x4, w4, _, geo = args
+        x4, w4, _, geo = args[:4]
         o, c, kh, kw = w4.shape
         return [(o, c * kh * kw, x4.shape[0] * geo.Ho * geo.Wo)]
     if name == "_conv_input_kernel":

@@ -100,3 +100,14 @@ def test_w7_training_steps_agree_with_numpy():
         return out
 
     assert losses(gategrad_nn_impl.BUILDERS) == pytest.approx(losses(numpy_impl.BUILDERS), rel=1e-4)
+
+
+def test_gemm_accounting_and_epoch_run(capsys):
+    """The two analysis tools run end to end on tiny sizes (nothing is timed or compared)."""
+    from benchmarks import epoch, gemm
+
+    report = gemm.account("W5", steps=1)
+    assert "_lstm_states_arrays" in report and "the rest of the step" in report
+    assert epoch.main(["--train", "10", "--test", "5", "--systems", "gategrad"]) == 0
+    out = capsys.readouterr().out
+    assert "gategrad  train" in out and "test accuracy" in out
