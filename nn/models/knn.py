@@ -23,26 +23,50 @@ _L1_TEST_ROWS = 8
 def _l1_distances(x: np.ndarray, train: np.ndarray) -> np.ndarray:
     """(len(x), len(train)) sums of absolute differences, tile by tile.
 
-    L1 has no matrix-product form, so every (test, train) pair costs a subtract, an abs and a
-    sum over the features. Broadcasting a whole block of test rows against the whole training
-    set streams the training set from memory once per block and makes a temporary of
-    rows x n_train x features; tiling instead keeps a block of training rows in the cache while
-    every test row passes by, and writes into one small reused buffer: the work is then bound by
-    arithmetic, not memory (about 20x faster on 500 x 5,000 CIFAR-sized rows), and the extra
-    memory is the buffer (a few MB) whatever the sizes."""
+    L1 has no matrix-product form, so every (test, train) pair costs a pass over the features.
+    Broadcasting a whole block of test rows against the whole training set streams the training
+    set from memory once per block and makes a temporary of rows x n_train x features; tiling
+    instead keeps a block of training rows in the cache while every test row passes by, and
+    writes into one small reused buffer: the work is then bound by arithmetic, not memory, and
+    the extra memory is the buffer (a few MB) whatever the sizes.
+
+    Pixel-like data (small integers, as CIFAR's bytes) takes a faster exact path: in float32,
+    |a - b| = a + b - 2 min(a, b), so a tile costs one pass (the minimum) and its sum, and every
+    sum is an integer below 2^24, exact; the result equals the float64 one.
+    """
     n, d = train.shape
     out = np.empty((len(x), n), dtype=np.result_type(x, train))
+    exact = _small_integers(x, d) and _small_integers(train, d)
+    if exact:
+        x, train = x.astype(np.float32), train.astype(np.float32)
+        x_sums, train_sums = x.sum(axis=1), train.sum(axis=1)
     train_rows = max(1, _L1_TRAIN_ROWS_X_FEATURES // max(1, d))
-    buf = np.empty((_L1_TEST_ROWS, train_rows, d), dtype=out.dtype)
+    buf = np.empty((_L1_TEST_ROWS, train_rows, d), dtype=x.dtype)
     for s in range(0, n, train_rows):
         block = train[s : s + train_rows]
         for q in range(0, len(x), _L1_TEST_ROWS):
             rows = x[q : q + _L1_TEST_ROWS]
-            diff = buf[: len(rows), : len(block)]
-            np.subtract(rows[:, None, :], block[None, :, :], out=diff)
-            np.abs(diff, out=diff)
-            np.add.reduce(diff, axis=2, out=out[q : q + len(rows), s : s + len(block)])
+            tile = buf[: len(rows), : len(block)]
+            dest = out[q : q + len(rows), s : s + len(block)]
+            if exact:
+                np.minimum(rows[:, None, :], block[None, :, :], out=tile)
+                sums = np.add.reduce(tile, axis=2)
+                dest[...] = x_sums[q : q + len(rows), None] + train_sums[None, s : s + len(block)]
+                dest -= 2 * sums
+            else:
+                np.subtract(rows[:, None, :], block[None, :, :], out=tile)
+                np.abs(tile, out=tile)
+                np.add.reduce(tile, axis=2, out=dest)
     return out
+
+
+def _small_integers(a: np.ndarray, d: int) -> bool:
+    """Are all of ``a``'s values integers small enough that sums of ``2 d`` of them are exact in
+    float32 (below 2^24)?"""
+    if a.size == 0:
+        return True
+    bound = float(np.abs(a).max())
+    return bound * 2 * d < 2**24 and bool(np.all(np.rint(a) == a))
 
 
 def _array(x: Any) -> np.ndarray:
