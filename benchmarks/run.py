@@ -1,6 +1,6 @@
 """Entry point of ``make bench``: every workload on every system, each in its own process.
 
-    python -m benchmarks.run                       # everything (about 10 minutes)
+    python -m benchmarks.run                       # everything (12-20 minutes)
     python -m benchmarks.run --workloads W1,W3 --systems numpy,gategrad,torch
     python -m benchmarks.run --rounds 5            # more interleaved rounds on a busy machine
     python -m benchmarks.run --update              # also rewrite the committed tables
