@@ -42,8 +42,9 @@ notebooks: $(VENV)/.test-deps
 demo-mpi: $(VENV)/.test-deps
 	$(THREADS) MPLBACKEND=Agg $(VENV)/bin/mpiexec -n 2 $(PY) -m nn.demo --distributed --out $(OUT)
 
+# Results go to benchmarks/results/local/ (untracked); UPDATE=1 rewrites the committed tables.
 bench: $(VENV)/.bench-deps
-	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.run $(if $(UPDATE),--update,)
 
 # Reliability figures (README "Reliability"): fuzzed checkpoints, kills during saves, kills and
 # exact resumes of training processes, memory over 3,000 steps. A few minutes; not part of test.

@@ -1,6 +1,6 @@
 """The engine's long-chain figure: forward and backward through 100,000 elementwise gates.
 
-Checks what issue 2 asks of ``backward``: no RecursionError, under 2 s, and memory back to its
+Checks what the engine promises of ``backward``: no RecursionError, under 2 s, and memory back to its
 baseline afterwards. Times are CPU time of the process (wall-clock time is recorded too). The garbage collector is off while the chain lives, so only reference counting
 can free the graph; ``gc.collect()`` afterwards reports how many objects it still had to find.
 For gategrad, a second pass under ``tracemalloc`` counts the bytes still allocated after ``del``.

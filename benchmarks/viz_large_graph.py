@@ -1,4 +1,4 @@
-"""How long ``autograd.viz`` takes on a 10,000-gate graph (issue 4 asks for under 5 s).
+"""How long ``autograd.viz`` takes on a 10,000-gate graph (the goal: under 5 s).
 
 The graph: a 3,333-layer tanh network on a (4, 8) batch, each layer a matmul, an add and a tanh
 recorded under its own module scope (``net.layer<i>``), then a sum: 10,000 gates, 6,666

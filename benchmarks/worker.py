@@ -4,15 +4,17 @@
     python -m benchmarks.worker --system gategrad --workload chain   # the 100,000-gate chain
 
 ``run.py`` starts one of these per (system, workload), so imports, allocator state and peak RSS
-never leak from one measurement into another. BLAS is pinned to one thread before NumPy loads.
+never leak from one measurement into another. BLAS is pinned to one thread before NumPy loads,
+unless ``BENCH_THREADS=default`` asks for the libraries' default threads.
 """
 
 from __future__ import annotations
 
 import os
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+if os.environ.get("BENCH_THREADS") != "default":  # else: the libraries' own choice
+    for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
 
 import argparse  # noqa: E402
 import json  # noqa: E402

@@ -225,7 +225,6 @@ def batch_norm(
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expects input of shape (N, C, ...), got {x.shape}")
     c = x.shape[1]
-    axes = (0, *range(2, x.ndim))
     bshape = (1, c) + (1,) * (x.ndim - 2)
     if training:
         n = x.numel() // c if c else 0
@@ -234,21 +233,17 @@ def batch_norm(
                 "batch_norm: expected more than 1 value per channel when training, got input of "
                 f"shape {x.shape} (use eval() for single examples, or a bigger batch)"
             )
-        mean = x.mean(axes, keepdims=True)
-        xc = x - mean
-        var = (xc * xc).mean(axes, keepdims=True)
+        # one fused gate (autograd.batch_norm_composed is the same computation, gate by gate)
+        out, mean, var = autograd.batch_norm_train(x, weight, bias, eps)
         if running_mean is not None and running_var is not None:
             # state, not the gradient path: in-place updates of the buffers (counted, unrecorded)
             with autograd.no_grad():
-                running_mean.mul_(1.0 - momentum).add_(mean.data.reshape(c), alpha=momentum)
-                running_var.mul_(1.0 - momentum).add_(
-                    var.data.reshape(c), alpha=momentum * n / (n - 1)
-                )
-        xhat = xc * (var + eps) ** -0.5
-    else:
-        if running_mean is None or running_var is None:
-            raise ValueError("batch_norm: evaluation needs running_mean and running_var")
-        xhat = (x - running_mean.reshape(bshape)) * (running_var.reshape(bshape) + eps) ** -0.5
+                running_mean.mul_(1.0 - momentum).add_(mean, alpha=momentum)
+                running_var.mul_(1.0 - momentum).add_(var, alpha=momentum * n / (n - 1))
+        return out
+    if running_mean is None or running_var is None:
+        raise ValueError("batch_norm: evaluation needs running_mean and running_var")
+    xhat = (x - running_mean.reshape(bshape)) * (running_var.reshape(bshape) + eps) ** -0.5
     if weight is not None:
         xhat = xhat * weight.reshape(bshape)
     if bias is not None:

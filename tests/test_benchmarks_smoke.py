@@ -83,3 +83,31 @@ def test_measure_and_report_end_to_end(capsys):
                "torch": "-", "micrograd": "-", "gategrad": "-", "load_before": 0.0}  # fmt: skip
     md = render([record, rec], [], machine, "settings")
     assert "| **W2** |" in md and "### W6" in md
+
+
+def test_w7_training_steps_agree_with_numpy():
+    """Three ResNet-20 steps: batch norm's and the convolutions' backward, the residual sums and
+    the momentum update agree with the hand-written NumPy (the first step alone checks only the
+    forward)."""
+
+    def losses(builders: dict) -> list[float]:
+        bench = builders["W7"](make_data("W7"))
+        out = []
+        for _ in range(3):
+            h = bench.forward()
+            out.append(float(bench.value(h)))
+            bench.backward(h)
+        return out
+
+    assert losses(gategrad_nn_impl.BUILDERS) == pytest.approx(losses(numpy_impl.BUILDERS), rel=1e-4)
+
+
+def test_gemm_accounting_and_epoch_run(capsys):
+    """The two analysis tools run end to end on tiny sizes (nothing is timed or compared)."""
+    from benchmarks import epoch, gemm
+
+    report = gemm.account("W5", steps=1)
+    assert "_lstm_states_arrays" in report and "the rest of the step" in report
+    assert epoch.main(["--train", "10", "--test", "5", "--systems", "gategrad"]) == 0
+    out = capsys.readouterr().out
+    assert "gategrad  train" in out and "test accuracy" in out

@@ -37,7 +37,15 @@ from .elementwise import (
     where,
 )
 from .linalg import dot, linear, matmul
-from .neural import binary_cross_entropy, embedding, log_softmax, softmax
+from .neural import (
+    batch_norm_composed,
+    batch_norm_train,
+    binary_cross_entropy,
+    embedding,
+    log_softmax,
+    softmax,
+)
+from .recurrent import lstm_composed, lstm_states
 from .reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from .shape import (
     broadcast_to,
@@ -64,9 +72,9 @@ from .shape import (
 )
 
 __all__ = [
-    "amax", "amin", "index_put", "abs", "add", "binary_cross_entropy", "argmax", "argmin", "avg_pool1d", "avg_pool2d", "broadcast_to", "cast", "cat",
+    "amax", "amin", "index_put", "abs", "add", "batch_norm_composed", "batch_norm_train", "binary_cross_entropy", "argmax", "argmin", "avg_pool1d", "avg_pool2d", "broadcast_to", "cast", "cat",
     "chunk", "clip", "clone", "concatenate", "conv1d", "conv2d", "div", "dot", "embedding", "exp",
-    "expand", "flatten", "flip", "getitem", "leaky_relu", "linear", "log", "log_softmax", "logsumexp",
+    "expand", "flatten", "flip", "getitem", "leaky_relu", "linear", "log", "log_softmax", "logsumexp", "lstm_composed", "lstm_states",
     "lp_pool1d", "lp_pool2d", "matmul", "max", "max_pool1d", "max_pool2d", "maximum", "mean",
     "min", "minimum", "mul", "neg", "pad", "permute", "pow", "relu", "repeat_interleave",
     "reshape", "scatter_add", "sigmoid", "softmax", "softplus", "split", "sqrt", "squeeze",

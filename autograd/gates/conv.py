@@ -12,7 +12,8 @@ given, so a conv -> relu -> pool -> conv chain never transposes, and the next co
 both gradient GEMMs read it in place.
 
 Convolution is bilinear, so its gradients are convolutions again: the input gradient is a
-transposed convolution (``conv_input_grad``) and the weight gradient correlates the input with the
+transposed convolution (``conv_input_grad``; at stride 1 computed as a convolution of g with the
+flipped kernel, elsewhere by col2im) and the weight gradient correlates the input with the
 upstream gradient (``conv_weight_grad``). Both are gates, and the three rules refer only to each
 other, so gradients of any order work. Pooling follows the same pattern: ``max_pool_grad`` (scatter
 to each window's maximum) and ``max_pool_pick`` (gather from it) are each other's rules;
@@ -117,8 +118,11 @@ def _padded(x4: np.ndarray, geo: _Geo, value: float) -> np.ndarray:
         return x4
     n, c = x4.shape[:2]
     out = _cn_buffer(np.empty, n, c, geo.Hp, geo.Wp, x4.dtype)
-    out[...] = value
     out[:, :, ph : ph + h, pw : pw + w] = x4
+    out[:, :, :ph] = value  # only the border is filled: the inside was just written
+    out[:, :, ph + h :] = value
+    out[:, :, ph : ph + h, :pw] = value
+    out[:, :, ph : ph + h, pw + w :] = value
     return out
 
 
@@ -142,58 +146,111 @@ def _crop(a: np.ndarray, geo: _Geo) -> np.ndarray:
 
 
 # --- convolution kernels (NumPy) ---------------------------------------------------------------
+#
+# Each convolution is one im2col matrix and one GEMM for the whole batch; the forward's matrix is
+# kept for the weight gradient (rebuilding it there costs about as much as that GEMM). The input
+# gradient, computed as a convolution of g, builds its im2col a few images at a time in one
+# reused buffer the size of the L2 cache (``_image_chunks``): at CIFAR scale the whole matrix is
+# tens of MB, and that one is not kept. (Blocks for the forward as well were measured slower:
+# they must still fill the kept matrix.)
+
+_CHUNK_BYTES = 1 << 20  # one im2col block: about the L2 cache of a core
 
 
-def _im2col(x4: np.ndarray, geo: _Geo) -> np.ndarray:
-    """cols[(c, i, j), (n, y, x)] = padded x[n, c, y*sH + i*dH, x*sW + j*dW]."""
+def _im2col(
+    x4: np.ndarray, geo: _Geo, padded: bool = False, out: np.ndarray | None = None
+) -> np.ndarray:
+    """cols[(c, i, j), (n, y, x)] = padded x[n, c, y*sH + i*dH, x*sW + j*dW] (``padded``: x4 is
+    already the padded input; ``out``: a contiguous buffer of exactly cols' size to fill)."""
     n, c = x4.shape[:2]
     (kh, kw), (sh, sw), (dh, dw) = geo.k, geo.s, geo.d
-    xp = _padded(x4, geo, 0.0)
+    xp = x4 if padded else _padded(x4, geo, 0.0)
     st = xp.strides
-    view = as_strided(  # one strided view of every receptive field; the reshape copies it once
-        xp,
-        (c, kh, kw, n, geo.Ho, geo.Wo),
-        (st[1], st[2] * dh, st[3] * dw, st[0], st[2] * sh, st[3] * sw),
-        writeable=False,
+    shape = (c, kh, kw, n, geo.Ho, geo.Wo)
+    view = as_strided(  # one strided view of every receptive field, copied once
+        xp, shape, (st[1], st[2] * dh, st[3] * dw, st[0], st[2] * sh, st[3] * sw), writeable=False
     )
-    return view.reshape(c * kh * kw, n * geo.Ho * geo.Wo)
+    if out is None:
+        return view.reshape(c * kh * kw, n * geo.Ho * geo.Wo)
+    np.copyto(out.reshape(shape), view)  # (a view: out is contiguous)
+    return out.reshape(c * kh * kw, n * geo.Ho * geo.Wo)
+
+
+def _image_chunks(n: int, rows: int, geo: _Geo, itemsize: int) -> list[slice]:
+    """Batches of images whose im2col block (``rows`` x images*Ho*Wo) fits ``_CHUNK_BYTES``."""
+    per_image = rows * geo.Ho * geo.Wo * itemsize
+    b = max(1, min(n, _CHUNK_BYTES // max(1, per_image)))
+    return [slice(s, min(n, s + b)) for s in range(0, n, b)]
+
+
+def _cm(a4: np.ndarray) -> np.ndarray:
+    """An (N, C, H, W) array as (C, N, H, W): free for the channel-major arrays made here."""
+    return a4.transpose(1, 0, 2, 3)
 
 
 def _gmat(g4: np.ndarray) -> np.ndarray:
     """An (N, O, Ho, Wo) gradient as the (O, N*Ho*Wo) matrix of the GEMMs."""
     n, o, ho, wo = g4.shape
     # free when g is channel-major, as these gates produce it; else one transposing copy
-    return g4.transpose(1, 0, 2, 3).reshape(o, n * ho * wo)
+    return _cm(g4).reshape(o, n * ho * wo)
 
 
-def _conv_kernel(x4: np.ndarray, w4: np.ndarray, b: np.ndarray | None, geo: _Geo, cols: Any):
+def _conv_kernel(
+    x4: np.ndarray, w4: np.ndarray, b: np.ndarray | None, geo: _Geo, cols: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """z = W @ cols (+ b): one GEMM for the whole batch, channel-major (N, O, Ho, Wo); and cols."""
     n, o = x4.shape[0], w4.shape[0]
     if cols is None:
         cols = _im2col(x4, geo)
     out = w4.reshape(o, -1) @ cols  # z = W @ cols: the whole batch in one GEMM
     if b is not None:
         out += b[:, None]
-    out = out.reshape(o, n, geo.Ho, geo.Wo).transpose(1, 0, 2, 3)  # channel-major NCHW
+    out = _cm(out.reshape(o, n, geo.Ho, geo.Wo))  # the (N, O, Ho, Wo) view of channel-major memory
     return (out[:, :, 0, :] if geo.nd == 1 else out), cols
 
 
 def _conv_input_kernel(g4: np.ndarray, w4: np.ndarray, geo: _Geo) -> np.ndarray:
-    """Transposed convolution: every output position sends g * W back to its receptive field,
-    computed as gcols = W^T @ g (one GEMM), then one whole-batch add per kernel offset (col2im;
-    no scatter)."""
-    n, (o, c, kh, kw) = g4.shape[0], w4.shape
+    """Transposed convolution: every output position sends g * W back to its receptive field.
+
+    Stride 1 (and padding within the kernel's span): that is a convolution itself, of g padded by
+    span - 1 - padding with the kernel flipped and its channel axes swapped; the im2col of g is a
+    copy, where scattering into x would be kH*kW read-modify-write passes. That pays when g has
+    no more channels than x (ResNet's blocks); with more (O > C) its im2col is the larger one and
+    col2im is faster (measured on W4's second conv, 16 -> 32 channels). Other geometries:
+    gcols = W^T @ g (one GEMM), added into x one kernel offset at a time (col2im; every view
+    touches an element at most once, so there is no scatter)."""
+    (o, c, kh, kw), n = w4.shape, g4.shape[0]
+    (ph, pw), (dh, dw) = geo.p, geo.d
+    span_h, span_w = dh * (kh - 1), dw * (kw - 1)
+    dtype = np.result_type(g4, w4)
+    if geo.s == (1, 1) and ph <= span_h and pw <= span_w and o <= c:
+        flipped = w4[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, O, kH, kW)
+        w2 = np.ascontiguousarray(flipped).reshape(c, -1)
+        back = _Geo(2, (geo.Ho, geo.Wo), (kh, kw), (1, 1), (span_h - ph, span_w - pw), (dh, dw))
+        gp = _padded(g4, back, 0.0)
+        gx = np.empty((c, n, geo.H, geo.W), dtype=dtype)
+        flat, hw = gx.reshape(c, -1), geo.H * geo.W
+        parts = _image_chunks(n, w2.shape[1], back, g4.itemsize)
+        buf = np.empty(w2.shape[1] * (parts[0].stop - parts[0].start) * hw, dtype=g4.dtype)
+        for part in parts:  # one buffer for every block: a fresh array per block costs more
+            cols = _im2col(gp[part], back, True, buf[: w2.shape[1] * (part.stop - part.start) * hw])
+            np.matmul(w2, cols, out=flat[:, part.start * hw : part.stop * hw])
+        gx = _cm(gx)
+        return gx[:, :, 0, :] if geo.nd == 1 else gx
     gcols = w4.reshape(o, -1).T @ _gmat(g4)  # (C*kH*kW, N*Ho*Wo)
     gcols = gcols.reshape(c, kh, kw, n, geo.Ho, geo.Wo)
     gx = _cn_buffer(np.zeros, n, c, geo.Hp, geo.Wp, gcols.dtype)
     for i in range(kh):
         for j in range(kw):
             view = _windows(gx, geo, i, j)
-            view += gcols[:, i, j].transpose(1, 0, 2, 3)
+            view += _cm(gcols[:, i, j])
     return _crop(gx, geo)
 
 
-def _conv_weight_kernel(x4: np.ndarray, g4: np.ndarray, geo: _Geo, cols: Any) -> np.ndarray:
-    """dW = g @ cols^T: one GEMM over the whole batch."""
+def _conv_weight_kernel(
+    x4: np.ndarray, g4: np.ndarray, geo: _Geo, cols: np.ndarray | None = None
+) -> np.ndarray:
+    """dW = g @ cols^T: one GEMM over the whole batch (``cols``: the forward's, when kept)."""
     if cols is None:
         cols = _im2col(x4, geo)
     return _gmat(g4) @ cols.T  # (O, C*kH*kW)
@@ -207,7 +264,7 @@ def _conv_record(x: Tensor, w: Tensor, b: Tensor | None, geo: _Geo, cols: Any = 
     out, cols = _conv_kernel(_as4(x.data), _as4(w.data), None if b is None else b.data, geo, cols)
     inputs = (x, w) if b is None else (x, w, b)
     if x.requires_grad or w.requires_grad or (b is not None and b.requires_grad):
-        saved = cols if w.requires_grad else None  # the weight gradient reuses the im2col matrix
+        saved = cols if w.requires_grad else None  # the weight gradient's other operand
         return _recorded(_CONV[geo.nd], out, inputs, saved, geo)
     return _wrap(out)
 
@@ -281,6 +338,21 @@ def _conv_rule(node: Node, g: Tensor) -> tuple:
     return gx, gw, gb
 
 
+def _conv_arrays(node: Node, g: np.ndarray) -> tuple:
+    """The same rule on arrays: the two gradient kernels, and the bias's sum, straight."""
+    x, w = node.inputs[0], node.inputs[1]
+    geo = node.attrs
+    g4 = _as4(g)
+    gx = _conv_input_kernel(g4, _as4(w.data), geo) if x.requires_grad else None
+    gw = None
+    if w.requires_grad:
+        gw = _conv_weight_kernel(_as4(x.data), g4, geo, node.saved).reshape(w.shape)
+    if len(node.inputs) == 2:
+        return gx, gw
+    gb = np.add.reduce(_gmat(g4), axis=1) if node.inputs[2].requires_grad else None
+    return gx, gw, gb
+
+
 _CONV_RULE = (
     "correlates: x receives the transposed convolution of g with W (conv_input_grad), "
     "W receives x correlated with g (conv_weight_grad), the bias receives g summed over "
@@ -291,6 +363,9 @@ _CONV = {
     2: gate("conv2d", _CONV_RULE)(_conv_rule),
 }
 CONV1D, CONV2D = _CONV[1], _CONV[2]
+for _gate in (CONV1D, CONV2D):
+    _gate.on_arrays(_conv_arrays)
+    _gate.fresh_views = True  # gx may be a view (a crop, channel-major) of an array it just made
 
 
 def conv_input_grad(g: Tensor, w: Tensor, geo: _Geo) -> Tensor:

@@ -1,4 +1,5 @@
-"""Neural-network gates: softmax and log_softmax (fused for stability), embedding lookup."""
+"""Neural-network gates: softmax and log_softmax (fused for stability), embedding lookup,
+binary cross-entropy and batch normalisation (fused, with its closed-form backward)."""
 
 from __future__ import annotations
 
@@ -149,3 +150,147 @@ def BINARY_CROSS_ENTROPY(node: Node, g: Tensor) -> tuple:
         with np.errstate(divide="ignore"):
             gy = g * (clip(log(1.0 - p), -100.0) - clip(log(p), -100.0))
     return gp, gy
+
+
+# --- batch normalisation (training: batch statistics) ------------------------------------------
+#
+# One gate with the closed-form backward instead of the ~10 elementwise and reduction gates of the
+# composition (``batch_norm_composed`` below, kept as the reference the tests compare it with).
+# Statistics are per channel (axis 1) over every other axis. The kernels work on the (C, M) matrix
+# of the input, M = N * spatial: free for the channel-major arrays the conv gates produce, whose
+# layout the result keeps, so conv -> batch norm -> relu -> conv never transposes.
+
+
+def _by_channel(a: np.ndarray) -> np.ndarray:
+    """(N, C, *spatial) as the (C, M) matrix (a view when channel-major; else one copy)."""
+    return np.moveaxis(a, 1, 0).reshape(a.shape[1], -1)
+
+
+def _from_channels(m: np.ndarray, shape: tuple) -> np.ndarray:
+    """The inverse of ``_by_channel``: a (C, M) array as an (N, C, *spatial) view."""
+    return np.moveaxis(m.reshape((shape[1], shape[0], *shape[2:])), 0, 1)
+
+
+def _check_batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None) -> None:
+    _check_float(x, "batch_norm")
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expects input of shape (N, C, ...), got {x.shape}")
+    c = x.shape[1]
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.shape != (c,):
+            raise ValueError(
+                f"batch_norm: {name} of shape {t.shape} does not match the {c} channels of "
+                f"input {x.shape} (expected ({c},))"
+            )
+    if x.numel() <= c:
+        raise ValueError(
+            "batch_norm: expected more than 1 value per channel when training, got input of "
+            f"shape {x.shape}"
+        )
+
+
+def batch_norm_train(
+    x: Any, weight: Any = None, bias: Any = None, eps: float = 1e-5
+) -> tuple[Tensor, np.ndarray, np.ndarray]:
+    """Batch normalisation with the batch's own statistics (training mode), as one gate:
+    ``(x - mean) / sqrt(var + eps) * weight + bias`` per channel (axis 1), mean and biased
+    variance over every other axis. Returns the output and the batch mean and biased variance
+    (arrays, per channel: for running statistics, outside the graph)."""
+    x = _t(x)
+    weight = None if weight is None else _t(weight)
+    bias = None if bias is None else _t(bias)
+    _check_batch_norm(x, weight, bias)
+    xm = _by_channel(x.data)
+    m = xm.shape[1]
+    mean = np.add.reduce(xm, axis=1) / m
+    xhat = np.subtract(xm, mean[:, None])  # becomes x^ below (the backward's saved value)
+    sq = np.multiply(xhat, xhat)
+    var = np.add.reduce(sq, axis=1) / m  # biased: the batch's own spread
+    invstd = 1.0 / np.sqrt(var + eps)
+    xhat *= invstd[:, None]  # x^ = (x - mean) / sqrt(var + eps)
+    out = xhat
+    if weight is not None or bias is not None:
+        out = sq  # the scratch becomes the output: z = x^ * w + b
+        np.multiply(xhat, 1.0 if weight is None else weight.data[:, None], out=out)
+        if bias is not None:
+            out += bias.data[:, None]
+    inputs = tuple(t for t in (x, weight, bias) if t is not None)
+    attrs = (eps, weight is not None, bias is not None)
+    res = record(BATCH_NORM, _from_channels(out, x.shape), inputs, (xhat, invstd), attrs)
+    return res, mean, var
+
+
+def _unpack(node: Node) -> tuple:
+    """The batch-norm node's (x, weight or None, bias or None)."""
+    _, has_w, has_b = node.attrs
+    x, rest = node.inputs[0], list(node.inputs[1:])
+    w = rest.pop(0) if has_w else None
+    b = rest.pop(0) if has_b else None
+    return x, w, b
+
+
+@gate(
+    "batch_norm",
+    "x receives w / sqrt(var + eps) * (g - mean(g) - x^ mean(g x^)) per channel; "
+    "w receives sum(g x^); b receives sum(g)",
+)
+def BATCH_NORM(node: Node, g: Tensor) -> tuple:
+    x, w, b = _unpack(node)
+    eps = node.attrs[0]
+    axes = (0, *range(2, x.ndim))
+    bshape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    xc = x - x.mean(axes, keepdims=True)  # x^ again, from x itself: differentiable in x
+    invstd = ((xc * xc).mean(axes, keepdims=True) + eps) ** -0.5
+    xhat = xc * invstd
+    gx = gw = gb = None
+    if x.requires_grad:
+        scale = invstd if w is None else invstd * w.reshape(bshape)
+        gx = scale * (g - g.mean(axes, keepdims=True) - xhat * (g * xhat).mean(axes, keepdims=True))
+    if w is not None and w.requires_grad:
+        gw = (g * xhat).sum(axes)
+    if b is not None and b.requires_grad:
+        gb = g.sum(axes)
+    return tuple(v for v, t in ((gx, x), (gw, w), (gb, b)) if t is not None)
+
+
+@BATCH_NORM.on_arrays
+def _batch_norm_arrays(node: Node, g: np.ndarray) -> tuple:
+    x, w, b = _unpack(node)
+    xhat, invstd = node.saved
+    gm = _by_channel(g)
+    m = gm.shape[1]
+    sum_g = np.add.reduce(gm, axis=1)
+    scratch = np.multiply(gm, xhat)
+    sum_gx = np.add.reduce(scratch, axis=1)
+    gx = None
+    if x.requires_grad:  # k (g - sum_g / m - x^ sum_gx / m), k = w / sqrt(var + eps)
+        k = invstd if w is None else invstd * w.data
+        gx = np.multiply(gm, k[:, None])
+        np.multiply(xhat, (-k * sum_gx / m)[:, None], out=scratch)
+        gx += scratch
+        gx += (-k * sum_g / m)[:, None]
+        gx = _from_channels(gx, x.shape)
+    grads = [gx]
+    if w is not None:
+        grads.append(sum_gx if w.requires_grad else None)
+    if b is not None:
+        grads.append(sum_g if b.requires_grad else None)
+    return tuple(grads)
+
+
+BATCH_NORM.fresh_views = True  # gx is the (N, C, ...) view of the array the rule just made
+
+
+def batch_norm_composed(x: Any, weight: Any = None, bias: Any = None, eps: float = 1e-5) -> Tensor:
+    """The same training-mode batch normalisation composed from elementwise and reduction gates:
+    the readable reference ``batch_norm_train`` is tested against."""
+    x = _t(x)
+    axes = (0, *range(2, x.ndim))
+    bshape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    xc = x - x.mean(axes, keepdims=True)
+    out = xc * ((xc * xc).mean(axes, keepdims=True) + eps) ** -0.5
+    if weight is not None:
+        out = out * _t(weight).reshape(bshape)
+    if bias is not None:
+        out = out + _t(bias).reshape(bshape)
+    return out

@@ -13,7 +13,14 @@ import numpy as np
 import autograd as ag
 
 from ..harness import Bench, NotAvailable
-from ..spec import MOMENTUM, W2_ALPHA, WORKLOADS
+from ..spec import (
+    MOMENTUM,
+    RESNET20_BLOCKS,
+    RESNET20_WIDTHS,
+    W2_ALPHA,
+    WORKLOADS,
+    resnet20_shapes,
+)
 from . import gategrad_impl as ops
 from .gategrad_impl import need
 
@@ -154,4 +161,18 @@ def w5(d: dict[str, np.ndarray]) -> Bench:
     return _train(Model(), d["x"], d["y"], WORKLOADS["W5"].lr)
 
 
-BUILDERS = {"W1": ops.w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6}
+def w7(d: dict[str, np.ndarray]) -> Bench:
+    _nn("models")
+    need("ResNet", module=nn.models)
+    model = nn.models.ResNet(
+        RESNET20_BLOCKS, RESNET20_WIDTHS, in_channels=3, num_classes=10
+    )  # BN in training mode (a new module trains)
+    named = dict(model.named_parameters())
+    for key, _ in resnet20_shapes():
+        if key not in named:
+            raise NotAvailable(f"nn.models.ResNet has no parameter {key}")
+        _load(named[key], d[key], key)
+    return _train(model, d["x"], d["y"], WORKLOADS["W7"].lr, momentum=MOMENTUM)
+
+
+BUILDERS = {"W1": ops.w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "W7": w7}

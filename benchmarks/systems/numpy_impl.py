@@ -11,10 +11,17 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from ..harness import Bench
-from ..spec import MOMENTUM, W1_GATES, W2_ALPHA, WORKLOADS
+from ..spec import (
+    MOMENTUM,
+    RESNET20_BLOCKS,
+    W1_GATES,
+    W2_ALPHA,
+    WORKLOADS,
+    resnet20_shapes,
+)
 
 
 def requirement() -> str | None:
@@ -360,4 +367,157 @@ def w5(d: dict[str, np.ndarray]) -> Bench:
     return Bench(forward, backward, lambda h: float(h[0]))
 
 
-BUILDERS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6}
+# --- W7: ResNet-20 ---------------------------------------------------------------------------------
+# Activations are channel-major (C, N, H, W): the GEMM W (O, C*k*k) @ cols (C*k*k, N*H*W) gives the
+# next layer's input in that layout, and batch norm's statistics are rows of a (C, N*H*W) matrix.
+
+
+def _conv_cm(x: np.ndarray, w: np.ndarray, stride: int, pad: int) -> tuple[np.ndarray, np.ndarray]:
+    """(C, N, H, W) conv (O, C, k, k) -> (O, N, Ho, Wo), and the im2col matrix (kept for dW)."""
+    c, n, h, wd = x.shape
+    o, _, k, _ = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad else x
+    ho, wo = (h + 2 * pad - k) // stride + 1, (wd + 2 * pad - k) // stride + 1
+    st = xp.strides
+    view = as_strided(
+        xp, (c, k, k, n, ho, wo), (st[0], st[2], st[3], st[1], st[2] * stride, st[3] * stride)
+    )
+    cols = view.reshape(c * k * k, n * ho * wo)
+    return (w.reshape(o, -1) @ cols).reshape(o, n, ho, wo), cols
+
+
+def _conv_cm_backward(
+    g: np.ndarray, w: np.ndarray, cols: np.ndarray, x_shape: tuple, stride: int, pad: int,
+    need_dx: bool = True,
+) -> tuple[np.ndarray | None, np.ndarray]:  # fmt: skip
+    """dx (col2im of W^T g: one strided add per kernel offset) and dW = g cols^T."""
+    o, n, ho, wo = g.shape
+    c, _, h, wd = x_shape
+    k = w.shape[2]
+    g2 = g.reshape(o, -1)
+    gw = (g2 @ cols.T).reshape(w.shape)
+    if not need_dx:
+        return None, gw
+    gcols = (w.reshape(o, -1).T @ g2).reshape(c, k, k, n, ho, wo)
+    gxp = np.zeros((c, n, h + 2 * pad, wd + 2 * pad), dtype=g.dtype)
+    for i in range(k):
+        for j in range(k):
+            gxp[:, :, i : i + stride * ho : stride, j : j + stride * wo : stride] += gcols[:, i, j]
+    return gxp[:, :, pad : pad + h, pad : pad + wd], gw
+
+
+def _bn_cm(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, tuple]:
+    """Training-mode batch norm of channel-major x; the (x^, 1/std) its backward needs."""
+    xm = x.reshape(x.shape[0], -1)
+    xc = xm - xm.mean(axis=1, keepdims=True)
+    invstd = 1.0 / np.sqrt((xc * xc).mean(axis=1) + 1e-5)
+    xc *= invstd[:, None]  # x^
+    out = xc * gamma[:, None]
+    out += beta[:, None]
+    return out.reshape(x.shape), (xc, invstd)
+
+
+def _bn_cm_backward(g: np.ndarray, gamma: np.ndarray, saved: tuple) -> tuple[np.ndarray, ...]:
+    xhat, invstd = saved
+    g2 = g.reshape(g.shape[0], -1)
+    m = g2.shape[1]
+    gb, gg = g2.sum(axis=1), (g2 * xhat).sum(axis=1)
+    k = gamma * invstd
+    dx = g2 * k[:, None]
+    dx -= xhat * (k * gg / m)[:, None]
+    dx -= (k * gb / m)[:, None]
+    return dx.reshape(g.shape), gg, gb
+
+
+def _block_forward(x: np.ndarray, p: dict[str, np.ndarray], pre: str, stride: int) -> tuple:
+    a1, cols1 = _conv_cm(x, p[pre + "conv1.weight"], stride, 1)
+    b1, bn1 = _bn_cm(a1, p[pre + "bn1.weight"], p[pre + "bn1.bias"])
+    r1 = np.maximum(b1, 0)
+    a2, cols2 = _conv_cm(r1, p[pre + "conv2.weight"], 1, 1)
+    out, bn2 = _bn_cm(a2, p[pre + "bn2.weight"], p[pre + "bn2.bias"])
+    short = None
+    if pre + "shortcut.0.weight" in p:
+        sa, scols = _conv_cm(x, p[pre + "shortcut.0.weight"], stride, 0)
+        sb, sbn = _bn_cm(sa, p[pre + "shortcut.1.weight"], p[pre + "shortcut.1.bias"])
+        out += sb
+        short = (scols, sbn)
+    else:
+        out += x
+    np.maximum(out, 0, out=out)
+    return out, (x.shape, stride, cols1, bn1, r1, cols2, bn2, short, out)
+
+
+def _block_backward(g: np.ndarray, p: dict, pre: str, cache: tuple, grads: dict) -> np.ndarray:
+    x_shape, stride, cols1, bn1, r1, cols2, bn2, short, out = cache
+    g = g * (out > 0)
+    ga2, grads[pre + "bn2.weight"], grads[pre + "bn2.bias"] = _bn_cm_backward(
+        g, p[pre + "bn2.weight"], bn2
+    )
+    gr1, grads[pre + "conv2.weight"] = _conv_cm_backward(
+        ga2, p[pre + "conv2.weight"], cols2, r1.shape, 1, 1
+    )
+    gr1 *= r1 > 0
+    ga1, grads[pre + "bn1.weight"], grads[pre + "bn1.bias"] = _bn_cm_backward(
+        gr1, p[pre + "bn1.weight"], bn1
+    )
+    gx, grads[pre + "conv1.weight"] = _conv_cm_backward(
+        ga1, p[pre + "conv1.weight"], cols1, x_shape, stride, 1
+    )
+    if short is None:
+        return gx + g
+    scols, sbn = short
+    gsa, grads[pre + "shortcut.1.weight"], grads[pre + "shortcut.1.bias"] = _bn_cm_backward(
+        g, p[pre + "shortcut.1.weight"], sbn
+    )
+    gsx, grads[pre + "shortcut.0.weight"] = _conv_cm_backward(
+        gsa, p[pre + "shortcut.0.weight"], scols, x_shape, stride, 0
+    )
+    return gx + gsx
+
+
+def w7(d: dict[str, np.ndarray]) -> Bench:
+    keys = [k for k, _ in resnet20_shapes()]
+    p = {k: d[k].copy() for k in keys}
+    opt = _Momentum([p[k] for k in keys], WORKLOADS["W7"].lr)
+    x = np.ascontiguousarray(d["x"].transpose(1, 0, 2, 3))  # channel-major
+    y = d["y"]
+    blocks: list[tuple[str, int]] = []  # (parameter prefix, stride) of each basic block
+    for i, n_blocks in enumerate(RESNET20_BLOCKS):
+        for j in range(n_blocks):
+            blocks.append((f"stages.{len(blocks)}.", 2 if (i > 0 and j == 0) else 1))
+
+    def forward() -> Any:
+        a, stem_cols = _conv_cm(x, p["stem.weight"], 1, 1)
+        h, stem_bn = _bn_cm(a, p["stem_bn.weight"], p["stem_bn.bias"])
+        np.maximum(h, 0, out=h)
+        stem = (stem_cols, stem_bn, h)
+        caches = []
+        for pre, stride in blocks:
+            h, cache = _block_forward(h, p, pre, stride)
+            caches.append(cache)
+        pooled = h.mean(axis=(2, 3)).T  # (N, C): global average pooling
+        logits = pooled @ p["head.weight"].T
+        logits += p["head.bias"]
+        loss, dlogits = _xent(logits, y)
+        return loss, (stem, caches, h.shape, pooled, dlogits)
+
+    def backward(hnd: Any) -> None:
+        (stem_cols, stem_bn, stem_out), caches, h_shape, pooled, dz = hnd[1]
+        grads = {"head.weight": dz.T @ pooled, "head.bias": dz.sum(0)}
+        gp = (dz @ p["head.weight"]).T  # (C, N)
+        g = np.broadcast_to(gp[:, :, None, None] / (h_shape[2] * h_shape[3]), h_shape)
+        for (pre, _), cache in zip(reversed(blocks), reversed(caches)):
+            g = _block_backward(g, p, pre, cache, grads)
+        g = g * (stem_out > 0)
+        ga, grads["stem_bn.weight"], grads["stem_bn.bias"] = _bn_cm_backward(
+            g, p["stem_bn.weight"], stem_bn
+        )
+        _, grads["stem.weight"] = _conv_cm_backward(
+            ga, p["stem.weight"], stem_cols, x.shape, 1, 1, need_dx=False
+        )
+        opt.step([grads[k] for k in keys])
+
+    return Bench(forward, backward, lambda h: float(h[0]))
+
+
+BUILDERS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "W7": w7}

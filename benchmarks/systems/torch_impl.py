@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
 
 from ..harness import Bench, NotAvailable
-from ..spec import MOMENTUM, W1_GATES, W2_ALPHA, WORKLOADS
+from ..spec import (
+    MOMENTUM,
+    RESNET20_BLOCKS,
+    RESNET20_WIDTHS,
+    W1_GATES,
+    W2_ALPHA,
+    WORKLOADS,
+    resnet20_shapes,
+)
 
 try:
     import torch
@@ -24,7 +33,8 @@ def requirement() -> str | None:
 def _setup() -> None:
     if torch is None:
         raise NotAvailable(requirement())
-    torch.set_num_threads(1)
+    if os.environ.get("BENCH_THREADS") != "default":  # else: PyTorch's own default
+        torch.set_num_threads(1)
 
 
 def _t(a: np.ndarray) -> Any:
@@ -156,4 +166,56 @@ def _torch_name(short: str) -> str:
     return ("weight" if kind == "w" else "bias") + f"_{which}_l0"
 
 
-BUILDERS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6}
+def _resnet20() -> Any:
+    """ResNet-20 with the module names of ``nn.models.ResNet`` (so parameters load by name)."""
+
+    class Block(nn.Module):
+        def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+            super().__init__()
+            self.conv1 = nn.Conv2d(c_in, c_out, 3, stride, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(c_out)
+            self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(c_out)
+            self.shortcut = None
+            if stride != 1 or c_in != c_out:
+                self.shortcut = nn.Sequential(
+                    nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out)
+                )
+
+        def forward(self, x: Any) -> Any:
+            out = F.relu(self.bn1(self.conv1(x)))
+            out = self.bn2(self.conv2(out))
+            return F.relu(out + (x if self.shortcut is None else self.shortcut(x)))
+
+    class ResNet(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stem = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+            self.stem_bn = nn.BatchNorm2d(16)
+            blocks, c_in = [], 16
+            for i, (n, width) in enumerate(zip(RESNET20_BLOCKS, RESNET20_WIDTHS)):
+                for j in range(n):
+                    blocks.append(Block(c_in, width, 2 if (i > 0 and j == 0) else 1))
+                    c_in = width
+            self.stages = nn.Sequential(*blocks)
+            self.head = nn.Linear(c_in, 10)
+
+        def forward(self, x: Any) -> Any:
+            out = self.stages(F.relu(self.stem_bn(self.stem(x))))
+            return self.head(out.mean(dim=(2, 3)))
+
+    return ResNet()
+
+
+def w7(d: dict[str, np.ndarray]) -> Bench:
+    _setup()
+    model = _resnet20()  # training mode: BN normalises with batch statistics
+    named = dict(model.named_parameters())
+    with torch.no_grad():
+        for key, _ in resnet20_shapes():
+            named[key].copy_(_t(d[key]))
+    opt = torch.optim.SGD(model.parameters(), lr=WORKLOADS["W7"].lr, momentum=MOMENTUM)
+    return _train(model, _t(d["x"]), _t(d["y"]), opt)
+
+
+BUILDERS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6, "W7": w7}

@@ -3,15 +3,9 @@ shapes, gate order and initialisation.
 
 Speed: RNN and GRU make each step's gate pre-activations with ONE matmul,
 ``[x_t, h, 1] @ [W_ih, W_hh, b_ih + b_hh]^T`` (the fused weight is built once per call), and
-slice the gates out of the result. The LSTM uses two matmuls per step instead,
-``[x_t, 1] @ [W_ih, b]^T + h @ W_hh^T``: x_t needs no gradient, so the backward skips the
-input's share of ``g @ W^T`` (about 1 ms of W5's step), and the ones column is joined onto
-the data outside the graph. It also runs ONE tanh over all four gate blocks
-(sigmoid(z) = 1/2 + tanh(z/2)/2, the 1/2 folded into the weights once per call), which costs less
-than a sigmoid over 4H plus a tanh over H. Projecting the whole input sequence in one matmul
-before the loop would need a per-step ``getitem`` of a tensor that requires grad, and the
-engine's ``getitem`` backward scatters into a zero array the size of the whole sequence for every
-step (O(T^2) memory traffic); measured slower, so each step projects its own input instead.
+slice the gates out of the result. The LSTM runs each layer as ONE gate over the whole sequence,
+``autograd.lstm_states``, with the analytic backward through time (``autograd.lstm_composed`` is
+the same layer gate by gate, the reference it is tested against).
 """
 
 from __future__ import annotations
@@ -22,7 +16,7 @@ from typing import Any
 import numpy as np
 
 import autograd
-from autograd import Tensor, concatenate, matmul, permute, sigmoid, stack, tanh
+from autograd import Tensor, concatenate, lstm_states, matmul, permute, sigmoid, stack, tanh
 
 from .. import functional as F
 from .. import init
@@ -280,51 +274,22 @@ class LSTM(_RNNBase):
         c = stack(c_n, 0) if batched else stack(c_n, 0).squeeze(1)
         return out, (h, c)
 
-    def _layer(self, seq, start, w_ih, w_hh, b_ih, b_hh):  # type: ignore[no-untyped-def]
-        n, dt = self.hidden_size, w_ih.dtype
-        # sigmoid(z) = 1/2 + tanh(z/2)/2: scaling the i, f, o columns of both weights (and the
-        # bias) by 1/2 once per call lets each step run ONE tanh over all four gate blocks;
-        # ``a * half + shift`` then turns the i, f, o blocks into the sigmoids (g keeps tanh)
-        half = np.full(4 * n, 0.5, dtype=dt)
-        half[2 * n : 3 * n] = 1.0
-        shift = np.full(4 * n, 0.5, dtype=dt)
-        shift[2 * n : 3 * n] = 0.0
-        half_t, shift_t = Tensor(half), Tensor(shift)
-        w_h = permute(w_hh, _T2) * half_t  # (H, 4H)
-        seq, w_x, bias = self._input_projection(seq, w_ih, b_ih, b_hh, half_t)
-        h, c = start
-        cols = [(slice(None), slice(k * n, (k + 1) * n)) for k in range(4)]
-        hs = []
-        for x_t, step in zip(seq, _step_scopes(len(seq))):
-            with step:  # each time step is its own scope: drawings can collapse it
-                z = matmul(x_t, w_x) + matmul(h, w_h)  # (B, 4H), gate pre-activations (halved)
-                if bias is not None:
-                    z = z + bias
-                a = tanh(z) * half_t + shift_t  # i, f, o: sigmoid; g: tanh
-                i, f, g, o = a[cols[0]], a[cols[1]], a[cols[2]], a[cols[3]]
-                c = f * c + i * g
-                h = o * tanh(c)
-                hs.append(h)
-        return hs, [h, c]
-
-    @staticmethod
-    def _input_projection(
-        seq: list[Tensor], w_ih: Tensor, b_ih: Tensor | None, b_hh: Tensor | None, scale: Tensor
-    ) -> tuple[list[Tensor], Tensor, Tensor | None]:
-        """Per-step inputs and the weight that projects them, ``x_t @ w_x`` (scaled by ``scale``
-        per column). When no input needs a gradient (layer 0 on data) the bias rides along as
-        a constant ones column appended outside the graph, so a step needs no bias gate; else
-        the (scaled) bias is returned to be added each step."""
-        w_x = permute(w_ih, _T2)  # (I, G*H)
-        if b_ih is None or b_hh is None:
-            return seq, w_x * scale, None
-        bias = b_ih + b_hh
-        if any(x.requires_grad for x in seq):
-            return seq, w_x * scale, bias * scale
-        one = np.ones((seq[0].shape[0], 1), dtype=seq[0].dtype)
-        seq = [Tensor(np.concatenate([x.data, one], axis=1)) for x in seq]
-        w_x = concatenate([w_x, bias.reshape((1, bias.shape[0]))], axis=0) * scale
-        return seq, w_x, None
+    def _run(self, x: Tensor, states: tuple) -> tuple[Tensor, list[list[Tensor]], bool]:
+        """Every layer as one fused gate over the whole sequence (``autograd.lstm_states``: the
+        analytic backward through time, instead of ~12 gates per step)."""
+        x, init_states, batched = self._prepare(x, states)
+        n = self.hidden_size
+        finals: list[list[Tensor]] = [[], []]
+        out = x
+        for k in range(self.num_layers):
+            if k > 0 and self.dropout and self.training:
+                out = F.dropout(out, self.dropout, True)
+            h0, c0 = init_states[0][k], init_states[1][k]
+            y = lstm_states(out, *self._layer_params(k), h0, c0)  # (T, B, 2H): [h_t, c_t]
+            out = y[:, :, :n]
+            finals[0].append(out[-1])
+            finals[1].append(y[-1, :, n:])
+        return out, finals, batched
 
 
 class GRU(_RNNBase):

@@ -14,7 +14,59 @@ import numpy as np
 from autograd import Tensor
 
 _METRICS = {"l1": "l1", "manhattan": "l1", "l2": "l2", "euclidean": "l2"}
-_BLOCK_ELEMENTS = 2**22  # L1 broadcasts (rows, n_train, features): about 32 MB per block
+# L1 tiles: a block of training rows small enough to stay in a core's L2 cache while a few test
+# rows at a time are compared with it (both multiplied by the features: about 400 KB each)
+_L1_TRAIN_ROWS_X_FEATURES = 2**16
+_L1_TEST_ROWS = 8
+
+
+def _l1_distances(x: np.ndarray, train: np.ndarray) -> np.ndarray:
+    """(len(x), len(train)) sums of absolute differences, tile by tile.
+
+    L1 has no matrix-product form, so every (test, train) pair costs a pass over the features.
+    Broadcasting a whole block of test rows against the whole training set streams the training
+    set from memory once per block and makes a temporary of rows x n_train x features; tiling
+    instead keeps a block of training rows in the cache while every test row passes by, and
+    writes into one small reused buffer: the work is then bound by arithmetic, not memory, and
+    the extra memory is the buffer (a few MB) whatever the sizes.
+
+    Pixel-like data (small integers, as CIFAR's bytes) takes a faster exact path: in float32,
+    |a - b| = a + b - 2 min(a, b), so a tile costs one pass (the minimum) and its sum, and every
+    sum is an integer below 2^24, exact; the result equals the float64 one.
+    """
+    n, d = train.shape
+    out = np.empty((len(x), n), dtype=np.result_type(x, train))
+    exact = _small_integers(x, d) and _small_integers(train, d)
+    if exact:
+        x, train = x.astype(np.float32), train.astype(np.float32)
+        x_sums, train_sums = x.sum(axis=1), train.sum(axis=1)
+    train_rows = max(1, _L1_TRAIN_ROWS_X_FEATURES // max(1, d))
+    buf = np.empty((_L1_TEST_ROWS, train_rows, d), dtype=x.dtype)
+    for s in range(0, n, train_rows):
+        block = train[s : s + train_rows]
+        for q in range(0, len(x), _L1_TEST_ROWS):
+            rows = x[q : q + _L1_TEST_ROWS]
+            tile = buf[: len(rows), : len(block)]
+            dest = out[q : q + len(rows), s : s + len(block)]
+            if exact:
+                np.minimum(rows[:, None, :], block[None, :, :], out=tile)
+                sums = np.add.reduce(tile, axis=2)
+                dest[...] = x_sums[q : q + len(rows), None] + train_sums[None, s : s + len(block)]
+                dest -= 2 * sums
+            else:
+                np.subtract(rows[:, None, :], block[None, :, :], out=tile)
+                np.abs(tile, out=tile)
+                np.add.reduce(tile, axis=2, out=dest)
+    return out
+
+
+def _small_integers(a: np.ndarray, d: int) -> bool:
+    """Are all of ``a``'s values integers small enough that sums of ``2 d`` of them are exact in
+    float32 (below 2^24)?"""
+    if a.size == 0:
+        return True
+    bound = float(np.abs(a).max())
+    return bound * 2 * d < 2**24 and bool(np.all(np.rint(a) == a))
 
 
 def _array(x: Any) -> np.ndarray:
@@ -80,14 +132,7 @@ class KNearestNeighbors:
             sq = np.einsum("ij,ij->i", x, x)[:, None] + self.sq_norms[None, :]
             sq -= 2.0 * (x @ self.x_train.T)
             return np.sqrt(np.maximum(sq, 0.0))  # rounding can leave tiny negatives
-        n, d = self.x_train.shape
-        rows = max(1, _BLOCK_ELEMENTS // max(1, n * d))
-        return np.concatenate(
-            [
-                np.abs(x[i : i + rows, None, :] - self.x_train[None, :, :]).sum(axis=2)
-                for i in range(0, len(x), rows)
-            ]
-        )
+        return _l1_distances(x, self.x_train)
 
     def kneighbors(self, x: Any) -> np.ndarray:
         """(n_test, k) indices of the k nearest training points, nearest first; equally distant
