@@ -60,8 +60,10 @@ def _gategrad(folder: Path) -> dict[str, Any]:
         transforms.RandomHorizontalFlip(), transforms.Normalize(MEAN, STD),
     ])  # fmt: skip
     plain = transforms.Compose([transforms.ToTensor(), transforms.Normalize(MEAN, STD)])
-    train = DataLoader(CIFAR10(folder, True, augment), BATCH, shuffle=True, generator=0)
-    test = DataLoader(CIFAR10(folder, False, plain), EVAL_BATCH)
+    train = DataLoader(
+        CIFAR10(folder, True, augment, records_per_file=None), BATCH, shuffle=True, generator=0
+    )
+    test = DataLoader(CIFAR10(folder, False, plain, records_per_file=None), EVAL_BATCH)
     model = nn.models.ResNet(RESNET20_BLOCKS, RESNET20_WIDTHS, in_channels=3, num_classes=10)
     opt = nn.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
 
@@ -100,7 +102,7 @@ def _torch(folder: Path) -> dict[str, Any]:
 
     class Images(torch.utils.data.Dataset):
         def __init__(self, train: bool, augment: bool) -> None:
-            ds = CIFAR10(folder, train)
+            ds = CIFAR10(folder, train, records_per_file=None)
             self.data, self.targets, self.augment = ds.data, ds.targets, augment
 
         def __len__(self) -> int:

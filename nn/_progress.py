@@ -13,6 +13,8 @@ import sys
 from collections.abc import Iterable, Iterator, Sized
 from typing import Any, Literal, cast
 
+from ._optional import need
+
 ProgressMode = bool | Literal["bar", "epochs"]
 
 
@@ -49,7 +51,7 @@ class Progress:
             batches = itertools.islice(batches, done, None)
         if not self.bar:
             return batches
-        from tqdm.auto import tqdm  # type: ignore[import-untyped]  # only when a bar shows
+        tqdm = need("tqdm.auto", "nn.training.fit(progress='bar')").tqdm  # only for a bar
 
         # tqdm gets the iterator, never the loader: tqdm.auto's class calls iter() on what it is
         # given and then iterates it again, which made a loader draw two orders per epoch
@@ -72,9 +74,7 @@ class Progress:
         if not self.lines:
             return
         if self.bar:
-            from tqdm.auto import tqdm
-
-            tqdm.write(text)  # above a live bar, not through it
+            need("tqdm.auto", "nn.training.fit(progress='bar')").tqdm.write(text)  # above the bar
         else:
             print(text, flush=True)
 

@@ -52,8 +52,8 @@ CASES = {
     ),
     "tqdm: fit's bar": (
         "tqdm",
-        TINY_FIT.replace("PROGRESS", "True"),
-        ["nn.training.fit(progress=True) needs tqdm", "pip install tqdm"],
+        TINY_FIT.replace("PROGRESS", "'bar'"),
+        ["nn.training.fit(progress='bar') needs tqdm", "pip install tqdm"],
     ),
     "matplotlib: plot_history": (
         "matplotlib",

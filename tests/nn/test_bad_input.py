@@ -222,7 +222,7 @@ def _mid_epoch_state(**kwargs):
             {"order": np.array([0.0, 1, 2, 3, 4])},
             "a 1-d array of sample indices, got dtype float64",
         ),
-        ({"order": np.arange(4)}, "covers 4 samples, the dataset has 5"),
+        ({"order": np.arange(4)}, "covers 4 samples, the dataset \\(or sampler\\) has 5"),
         ({"position": -1}, r"position -1 is outside 0..3"),
         ({"position": 4}, r"position 4 is outside 0..3"),
         ({"position": 1.5}, "position must be an int, got 1.5"),
