@@ -47,17 +47,23 @@ def _reverse_cumsum_array(g: np.ndarray, axis: int) -> np.ndarray:
 # --- cumsum ------------------------------------------------------------------------------------
 
 
-def cumsum(x: Any, dim: Any = None, *, dtype: Any = None, axis: Any = None) -> Tensor:
-    """Running sum along ``dim``: z_k = x_0 + ... + x_k. Integers and booleans give int64."""
+def _running(
+    x: Any, dim: Any, axis: Any, dtype: Any, op: str, kernel: Any, the_gate: Any, keep: bool
+) -> Tensor:
+    """The forward of cumsum and cumprod: ``kernel`` along the dimension; an integer result is
+    not recorded; ``keep`` saves the output for the rule."""
     x = _t(x)
-    ax = _scan_axis(x, axis, dim, "cumsum")
+    ax = _scan_axis(x, axis, dim, op)
     d = x.data if x.ndim else x.data.reshape(1)
-    out = np.cumsum(d, axis=ax, dtype=_scan_dtype(x, dtype)).reshape(
-        x.shape
-    )  # z_k = sum_{j<=k} x_j
+    out = kernel(d, axis=ax, dtype=_scan_dtype(x, dtype)).reshape(x.shape)
     if out.dtype.kind != "f":
         return _wrap(out)
-    return record(CUMSUM, out, (x,), None, ax)
+    return record(the_gate, out, (x,), out if keep else None, ax)
+
+
+def cumsum(x: Any, dim: Any = None, *, dtype: Any = None, axis: Any = None) -> Tensor:
+    """Running sum along ``dim``: z_k = x_0 + ... + x_k. Integers and booleans give int64."""
+    return _running(x, dim, axis, dtype, "cumsum", np.cumsum, CUMSUM, False)  # z_k = sum x_j<=k
 
 
 @gate("cumsum", "scans back: x_i receives the sum of g_k over k >= i", reads=(), keeps_shape=True)
@@ -76,17 +82,10 @@ def _cumsum_arrays(node: Node, g: np.ndarray) -> tuple:
 
 
 def cumprod(x: Any, dim: Any = None, *, dtype: Any = None, axis: Any = None) -> Tensor:
-    """Running product along ``dim``: z_k = x_0 * ... * x_k. Its gradient is exact where x has
-    zeros: x_i receives sum_{k >= i} g_k * prod_{j <= k, j != i} x_j, never a division by 0."""
-    x = _t(x)
-    ax = _scan_axis(x, axis, dim, "cumprod")
-    d = x.data if x.ndim else x.data.reshape(1)
-    out = np.cumprod(d, axis=ax, dtype=_scan_dtype(x, dtype)).reshape(
-        x.shape
-    )  # z_k = prod_{j<=k} x_j
-    if out.dtype.kind != "f":
-        return _wrap(out)
-    return record(CUMPROD, out, (x,), out, ax)
+    """Running product along ``dim``: z_k = x_0 * ... * x_k (integers and booleans give int64).
+    Its gradient is exact where x has zeros: x_i receives sum_{k >= i} g_k * prod_{j <= k, j != i}
+    x_j, never a division by 0."""
+    return _running(x, dim, axis, dtype, "cumprod", np.cumprod, CUMPROD, True)  # z_k = prod x_j<=k
 
 
 def _divisible(x: np.ndarray) -> bool:
