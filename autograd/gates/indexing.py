@@ -47,8 +47,8 @@ def _check_range(idx: np.ndarray, size: int, dim: int, shape: tuple, op: str) ->
 
 
 def _check_fits(idx: np.ndarray, shape: tuple, dim: int | None, what: str, op: str) -> None:
-    """PyTorch's rule: index has the tensor's number of dimensions and is no larger in any of
-    them (along ``dim`` too, unless ``dim`` is None... given)."""
+    """PyTorch's rule: the index has the tensor's number of dimensions and is no larger than it
+    in any of them but ``dim`` (in all of them when ``dim`` is None)."""
     if idx.ndim != len(shape):
         raise ValueError(
             f"{op}: index has {idx.ndim} dimensions but {what} has {len(shape)} "
@@ -220,7 +220,7 @@ def index_select(x: Any, dim: int, index: Any) -> Tensor:
     x = _t(x)
     d, idx = _one_d_index(x, dim, index, "index_select")
     if x.ndim == 0:
-        return x.reshape((1,))[idx].reshape(idx.shape[:0] if idx.size == 1 else idx.shape)
+        x = x.reshape((1,))
     return x[(slice(None),) * d + (idx,)]
 
 
@@ -361,7 +361,8 @@ def sort(
 
 def topk(x: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> ValuesIndices:
     """``(values, indices)`` of the ``k`` largest (``largest=False``: smallest) elements along
-    ``dim``, in order; ties go to the earlier index. The values are a ``gather``."""
+    ``dim``, always in order (``sorted`` is accepted for PyTorch's signature); ties go to the
+    earlier index, NaN counts as the largest. The values are a ``gather``."""
     x = _t(x)
     d = _dim(x, dim, "topk")
     n = x.shape[d] if x.ndim else 1
