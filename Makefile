@@ -7,7 +7,7 @@ OUT    ?= demo-output
 # threads fighting over 2 cores (measured ~20x on small matmuls under pytest -n auto).
 THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: test demo demo-mpi bench soak lint docs clean notebooks
+.PHONY: test demo demo-mpi bench soak lint docs clean notebooks parity
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ notebooks: $(VENV)/.test-deps
 demo-mpi: $(VENV)/.test-deps
 	$(THREADS) MPLBACKEND=Agg $(VENV)/bin/mpiexec -n 2 $(PY) -m nn.demo --distributed --out $(OUT)
 
+# PyTorch parity of the tensor API (tests/test_torch_parity.py): forward values and gradients of
+# every op that PyTorch also has, on random inputs. Installs the bench extra (PyTorch CPU).
+parity: $(VENV)/.bench-deps
+	$(THREADS) $(PY) -m pytest -m torch tests/test_torch_parity.py -q
+
 # Results go to benchmarks/results/local/ (untracked); UPDATE=1 rewrites the committed tables.
 bench: $(VENV)/.bench-deps
 	$(PY) -m benchmarks.run $(if $(UPDATE),--update,)
@@ -51,9 +56,11 @@ bench: $(VENV)/.bench-deps
 soak: $(VENV)/.test-deps
 	$(THREADS) $(PY) -m benchmarks.soak
 
-# The API reference pages, docs/api/*.md, from the code's signatures and docstrings.
+# The API reference pages, docs/api/*.md, from the code's signatures and docstrings, and the
+# table of operations, docs/ops.md, from the gate registry.
 docs: $(VENV)/.test-deps
 	$(PY) docs/make_api.py
+	$(PY) docs/make_ops.py
 
 lint: $(VENV)/.test-deps
 	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy

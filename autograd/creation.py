@@ -68,12 +68,85 @@ def full(
     return _new(np.full(shape, fill_value, dtype=dtype), requires_grad)
 
 
+def empty(*shape: Any, dtype: Any = _DEFAULT_FLOAT, requires_grad: bool = False) -> Tensor:
+    """A tensor whose values are whatever the memory held (uninitialized, as in PyTorch and
+    NumPy's ``empty``): fill it before reading it."""
+    return _new(np.empty(_shape(shape), dtype=dtype), requires_grad)
+
+
+# --- shaped like another tensor (its dtype unless ``dtype`` is given) -------------------------
+
+
+def _like(t: Any) -> np.ndarray:
+    return t.data if isinstance(t, Tensor) else np.asarray(t)
+
+
 def zeros_like(t: Tensor | np.ndarray, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.zeros_like(np.asarray(t), dtype=dtype), requires_grad)
+    return _new(np.zeros_like(_like(t), dtype=dtype), requires_grad)
 
 
 def ones_like(t: Tensor | np.ndarray, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(np.ones_like(np.asarray(t), dtype=dtype), requires_grad)
+    return _new(np.ones_like(_like(t), dtype=dtype), requires_grad)
+
+
+def empty_like(t: Tensor | np.ndarray, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uninitialized, shaped like ``t`` (see :func:`empty`)."""
+    return _new(np.empty_like(_like(t), dtype=dtype), requires_grad)
+
+
+def full_like(
+    t: Tensor | np.ndarray, fill_value: Any, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """``fill_value`` everywhere, shaped like ``t`` (its dtype unless ``dtype`` is given)."""
+    return _new(np.full_like(_like(t), fill_value, dtype=dtype), requires_grad)
+
+
+def _float_like(t: Any, dtype: Any, op: str) -> np.dtype:
+    dtype = np.dtype(_like(t).dtype if dtype is None else dtype)
+    if dtype.kind != "f":
+        raise TypeError(
+            f"{op}: draws floating-point values, but the dtype would be {dtype}; pass dtype="
+        )
+    return dtype
+
+
+def rand_like(
+    t: Tensor | np.ndarray,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    *,
+    generator: Any = None,
+) -> Tensor:
+    """Uniform on [0, 1), shaped like ``t`` (a floating-point dtype: t's unless given)."""
+    dtype = _float_like(t, dtype, "rand_like")
+    return _new(_rng(generator).random(_like(t).shape).astype(dtype), requires_grad)
+
+
+def randn_like(
+    t: Tensor | np.ndarray,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    *,
+    generator: Any = None,
+) -> Tensor:
+    """Standard normal, shaped like ``t`` (a floating-point dtype: t's unless given)."""
+    dtype = _float_like(t, dtype, "randn_like")
+    return _new(_rng(generator).standard_normal(_like(t).shape).astype(dtype), requires_grad)
+
+
+def randint_like(
+    t: Tensor | np.ndarray,
+    low: int,
+    high: int | None = None,
+    *,
+    dtype: Any = None,
+    generator: Any = None,
+) -> Tensor:
+    """Integers drawn uniformly from [low, high) (or [0, low) given one bound), shaped like
+    ``t`` and of its dtype unless ``dtype`` is given (PyTorch's ``randint_like``)."""
+    low, high = (0, low) if high is None else (low, high)
+    dtype = _like(t).dtype if dtype is None else dtype
+    return _new(_rng(generator).integers(low, high, size=_like(t).shape).astype(dtype), False)
 
 
 def arange(
@@ -92,9 +165,42 @@ def arange(
 
 
 def linspace(
-    start: float, stop: float, num: int, dtype: Any = _DEFAULT_FLOAT, requires_grad: bool = False
+    start: float,
+    end: float,
+    steps: int,
+    *,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: Any = None,
 ) -> Tensor:
-    return _new(np.linspace(start, stop, num, dtype=dtype), requires_grad)
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included (PyTorch's
+    ``linspace``; float32 unless ``dtype`` is given)."""
+    steps = _steps(steps, "linspace")
+    arr = np.linspace(start, end, steps, dtype=np.float64)
+    return _new(arr.astype(_DEFAULT_FLOAT if dtype is None else dtype), requires_grad, device)
+
+
+def logspace(
+    start: float,
+    end: float,
+    steps: int,
+    base: float = 10.0,
+    *,
+    dtype: Any = None,
+    requires_grad: bool = False,
+    device: Any = None,
+) -> Tensor:
+    """``base ** linspace(start, end, steps)`` (PyTorch's ``logspace``; float32 unless
+    ``dtype`` is given)."""
+    steps = _steps(steps, "logspace")
+    arr = np.logspace(start, end, steps, base=base, dtype=np.float64)
+    return _new(arr.astype(_DEFAULT_FLOAT if dtype is None else dtype), requires_grad, device)
+
+
+def _steps(steps: Any, op: str) -> int:
+    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 0:
+        raise ValueError(f"{op}: steps must be a non-negative int, got {steps!r}")
+    return int(steps)
 
 
 def eye(
@@ -117,5 +223,60 @@ def randn(
     return _new(_rng(generator).standard_normal(_shape(shape)).astype(dtype), requires_grad)
 
 
-def randint(low: int, high: int, size: Sequence[int], generator: Any = None) -> Tensor:
-    return _wrap(_rng(generator).integers(low, high, size=size))
+def randint(
+    low: int,
+    high: Any = None,
+    size: Sequence[int] | None = None,
+    *,
+    generator: Any = None,
+    dtype: Any = np.int64,
+) -> Tensor:
+    """Integers drawn uniformly from [low, high): ``randint(low, high, size)`` or, as PyTorch
+    also allows, ``randint(high, size)`` (from 0). int64 unless ``dtype`` is given."""
+    if size is None:  # randint(high, size)
+        if high is None:
+            raise TypeError("randint: missing the size (randint(high, size) or (low, high, size))")
+        low, high, size = 0, low, high
+    elif high is None:
+        raise TypeError("randint: missing high")
+    shape = _shape((size,)) if not isinstance(size, (int, np.integer)) else (int(size),)
+    return _wrap(_rng(generator).integers(low, high, size=shape).astype(dtype))
+
+
+def randperm(
+    n: int, *, generator: Any = None, dtype: Any = np.int64, requires_grad: bool = False
+) -> Tensor:
+    """A random permutation of 0..n-1 (int64 unless ``dtype`` is given)."""
+    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
+        raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
+    return _new(_rng(generator).permutation(int(n)).astype(dtype), requires_grad)
+
+
+# --- Tensor.new_*: the tensor's dtype unless ``dtype`` is given (autograd.ops binds them) -------
+
+
+def new_tensor(self: Tensor, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new leaf holding a copy of ``data``, of this tensor's dtype unless ``dtype`` is given."""
+    return tensor(data, self.dtype if dtype is None else dtype, requires_grad)
+
+
+def new_zeros(self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Zeros of ``size``, of this tensor's dtype unless ``dtype`` is given."""
+    return zeros(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+
+def new_ones(self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Ones of ``size``, of this tensor's dtype unless ``dtype`` is given."""
+    return ones(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+
+def new_empty(self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uninitialized, of ``size``, of this tensor's dtype unless ``dtype`` is given."""
+    return empty(*size, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
+
+
+def new_full(
+    self: Tensor, size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False
+) -> Tensor:
+    """``fill_value`` everywhere, of ``size``, of this tensor's dtype unless ``dtype`` is given."""
+    return full(size, fill_value, self.dtype if dtype is None else dtype, requires_grad)

@@ -12,10 +12,32 @@ from typing import Any
 
 import numpy as np
 
-from . import inplace
+from . import creation, inplace
 from .backward import backward
 from .gates import conv, elementwise, linalg, neural, reduce, shape
 from .gates._common import dim_arg
+from .gates.elementary import (
+    acos,
+    acosh,
+    asin,
+    asinh,
+    atan,
+    atanh,
+    cos,
+    cosh,
+    erf,
+    expm1,
+    lerp,
+    log1p,
+    log2,
+    log10,
+    reciprocal,
+    rsqrt,
+    sin,
+    sinh,
+    square,
+    tan,
+)
 from .gates.elementwise import (
     abs,
     add,
@@ -38,24 +60,78 @@ from .gates.elementwise import (
     sub,
     tanh,
 )
-from .gates.linalg import dot, matmul
+from .gates.indexing import (
+    argsort,
+    gather,
+    index_add,
+    index_select,
+    masked_fill,
+    masked_select,
+    scatter,
+    scatter_add,
+    sort,
+    take_along_dim,
+    topk,
+)
+from .gates.linalg import bmm, diag, dot, matmul, mm, mv, outer, trace, tril, triu
 from .gates.neural import log_softmax, softmax
-from .gates.reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from .gates.reduce import (
+    amax,
+    amin,
+    argmax,
+    argmin,
+    logsumexp,
+    max,
+    mean,
+    min,
+    norm,
+    prod,
+    std,
+    sum,
+    var,
+)
+from .gates.rounding import (
+    ceil,
+    floor,
+    floor_divide,
+    fmod,
+    isfinite,
+    isinf,
+    isnan,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    nan_to_num,
+    remainder,
+    round,
+    sign,
+    trunc,
+)
+from .gates.scan import cumprod, cumsum, logcumsumexp
 from .gates.shape import (
     broadcast_to,
     chunk,
+    diagonal,
     expand,
     flatten,
     flip,
     getitem,
     index_put,
+    movedim,
+    narrow,
     permute,
     repeat_interleave,
     reshape,
+    roll,
+    rot90,
     split,
     squeeze,
     swapaxes,
+    t,
     tile,
+    unbind,
+    unflatten,
     unsqueeze,
 )
 from .random import resolve_generator
@@ -87,6 +163,10 @@ T.__rtruediv__ = lambda self, o: div(o, self)  # type: ignore[assignment]
 T.__rpow__ = lambda self, o: pow(o, self)  # type: ignore[assignment]
 T.__rmatmul__ = lambda self, o: matmul(o, self)  # type: ignore[assignment]
 T.__pos__ = lambda self: self  # type: ignore[assignment]
+T.__floordiv__ = floor_divide  # type: ignore[assignment]
+T.__mod__ = remainder  # type: ignore[assignment]
+T.__rfloordiv__ = lambda self, o: floor_divide(o, self)  # type: ignore[assignment]
+T.__rmod__ = lambda self, o: remainder(o, self)  # type: ignore[assignment]
 # comparisons and logic: bool tensors, never differentiable
 T.__eq__ = lambda self, o: compare(np.equal, self, o)  # type: ignore[assignment]
 T.__ne__ = lambda self, o: compare(np.not_equal, self, o)  # type: ignore[assignment]
@@ -130,6 +210,43 @@ T.clip = T.clamp = clip  # type: ignore[attr-defined]
 T.matmul = matmul  # type: ignore[attr-defined]
 T.dot = dot  # type: ignore[attr-defined]
 T.clone = clone  # type: ignore[attr-defined]
+# elementary functions, rounding, remainders (issue 13)
+T.sin = sin  # type: ignore[attr-defined]
+T.cos = cos  # type: ignore[attr-defined]
+T.tan = tan  # type: ignore[attr-defined]
+T.asin = T.arcsin = asin  # type: ignore[attr-defined]
+T.acos = T.arccos = acos  # type: ignore[attr-defined]
+T.atan = T.arctan = atan  # type: ignore[attr-defined]
+T.sinh = sinh  # type: ignore[attr-defined]
+T.cosh = cosh  # type: ignore[attr-defined]
+T.asinh = T.arcsinh = asinh  # type: ignore[attr-defined]
+T.acosh = T.arccosh = acosh  # type: ignore[attr-defined]
+T.atanh = T.arctanh = atanh  # type: ignore[attr-defined]
+T.log1p = log1p  # type: ignore[attr-defined]
+T.expm1 = expm1  # type: ignore[attr-defined]
+T.log2 = log2  # type: ignore[attr-defined]
+T.log10 = log10  # type: ignore[attr-defined]
+T.erf = erf  # type: ignore[attr-defined]
+T.rsqrt = rsqrt  # type: ignore[attr-defined]
+T.square = square  # type: ignore[attr-defined]
+T.reciprocal = reciprocal  # type: ignore[attr-defined]
+T.lerp = lerp  # type: ignore[attr-defined]
+T.sign = sign  # type: ignore[attr-defined]
+T.floor = floor  # type: ignore[attr-defined]
+T.ceil = ceil  # type: ignore[attr-defined]
+T.round = round  # type: ignore[attr-defined]
+T.trunc = trunc  # type: ignore[attr-defined]
+T.fmod = fmod  # type: ignore[attr-defined]
+T.remainder = remainder  # type: ignore[attr-defined]
+T.floor_divide = floor_divide  # type: ignore[attr-defined]
+T.nan_to_num = nan_to_num  # type: ignore[attr-defined]
+T.isnan = isnan  # type: ignore[attr-defined]
+T.isinf = isinf  # type: ignore[attr-defined]
+T.isfinite = isfinite  # type: ignore[attr-defined]
+T.logical_and = logical_and  # type: ignore[attr-defined]
+T.logical_or = logical_or  # type: ignore[attr-defined]
+T.logical_xor = logical_xor  # type: ignore[attr-defined]
+T.logical_not = logical_not  # type: ignore[attr-defined]
 
 # --- reductions (NumPy's axis/keepdims or PyTorch's dim/keepdim) -------------------------------
 
@@ -144,6 +261,14 @@ T.amin = amin  # type: ignore[attr-defined]
 T.logsumexp = logsumexp  # type: ignore[attr-defined]
 T.argmax = argmax  # type: ignore[attr-defined]  # first index on ties; not differentiable
 T.argmin = argmin  # type: ignore[attr-defined]
+T.prod = prod  # type: ignore[attr-defined]
+T.norm = norm  # type: ignore[attr-defined]
+T.cumsum = cumsum  # type: ignore[attr-defined]
+T.cumprod = cumprod  # type: ignore[attr-defined]
+T.logcumsumexp = logcumsumexp  # type: ignore[attr-defined]
+T.sort = sort  # type: ignore[attr-defined]  # (values, indices); the values are a gather
+T.argsort = argsort  # type: ignore[attr-defined]
+T.topk = topk  # type: ignore[attr-defined]
 
 
 def _any(self: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
@@ -194,7 +319,36 @@ def _transpose(self: Tensor, *axes: Any) -> Tensor:
 
 
 T.transpose = _transpose  # type: ignore[attr-defined]
-T.chunk = lambda self, chunks, dim=0: chunk(self, chunks, dim=dim)  # type: ignore[attr-defined]
+T.chunk = chunk  # type: ignore[attr-defined]
+T.unbind = unbind  # type: ignore[attr-defined]
+T.narrow = narrow  # type: ignore[attr-defined]
+T.movedim = T.moveaxis = movedim  # type: ignore[attr-defined]
+T.t = t  # type: ignore[attr-defined]
+T.unflatten = unflatten  # type: ignore[attr-defined]
+T.roll = roll  # type: ignore[attr-defined]
+T.rot90 = rot90  # type: ignore[attr-defined]
+T.diagonal = diagonal  # type: ignore[attr-defined]
+T.diag = diag  # type: ignore[attr-defined]
+T.trace = trace  # type: ignore[attr-defined]
+T.tril = tril  # type: ignore[attr-defined]
+T.triu = triu  # type: ignore[attr-defined]
+T.expand_as = lambda self, other: expand(self, other.shape)  # type: ignore[attr-defined]
+T.view_as = T.reshape_as = lambda self, other: reshape(self, other.shape)  # type: ignore[attr-defined]  # noqa: E501
+T.mm = mm  # type: ignore[attr-defined]
+T.bmm = bmm  # type: ignore[attr-defined]
+T.mv = mv  # type: ignore[attr-defined]
+T.outer = outer  # type: ignore[attr-defined]
+
+# --- indexing along a dimension (PyTorch's gather/scatter family) ------------------------------
+
+T.gather = gather  # type: ignore[attr-defined]
+T.scatter = scatter  # type: ignore[attr-defined]
+T.scatter_add = scatter_add  # type: ignore[attr-defined]
+T.index_select = index_select  # type: ignore[attr-defined]
+T.index_add = index_add  # type: ignore[attr-defined]
+T.masked_fill = masked_fill  # type: ignore[attr-defined]
+T.masked_select = masked_select  # type: ignore[attr-defined]
+T.take_along_dim = take_along_dim  # type: ignore[attr-defined]
 
 # --- dtype and device --------------------------------------------------------------------------
 
@@ -235,6 +389,15 @@ T.half = lambda self: cast(self, np.float16)  # type: ignore[attr-defined]
 T.long = lambda self: cast(self, np.int64)  # type: ignore[attr-defined]
 T.int = lambda self: cast(self, np.int32)  # type: ignore[attr-defined]
 T.bool = lambda self: cast(self, np.bool_)  # type: ignore[attr-defined]
+T.type_as = lambda self, other: cast(self, other.dtype)  # type: ignore[attr-defined]
+
+# --- new tensors of this one's dtype (autograd.creation) ---------------------------------------
+
+T.new_tensor = creation.new_tensor  # type: ignore[attr-defined]
+T.new_zeros = creation.new_zeros  # type: ignore[attr-defined]
+T.new_ones = creation.new_ones  # type: ignore[attr-defined]
+T.new_full = creation.new_full  # type: ignore[attr-defined]
+T.new_empty = creation.new_empty  # type: ignore[attr-defined]
 
 # --- autograd ----------------------------------------------------------------------------------
 
@@ -295,6 +458,19 @@ T.fill_ = inplace.in_place(  # type: ignore[attr-defined]
 T.zero_ = inplace.in_place(  # type: ignore[attr-defined]
     "zero_", lambda old: index_put(old, 0, Ellipsis), lambda a: _fill(a, 0)
 )
+# computed out of place and written back (recorded like the others when grad mode needs it)
+T.masked_fill_ = inplace.in_place("masked_fill_", masked_fill)  # type: ignore[attr-defined]
+T.scatter_ = inplace.in_place("scatter_", scatter)  # type: ignore[attr-defined]
+T.scatter_add_ = inplace.in_place("scatter_add_", scatter_add)  # type: ignore[attr-defined]
+T.index_add_ = inplace.in_place("index_add_", index_add)  # type: ignore[attr-defined]
+T.floor_ = inplace.in_place("floor_", floor)  # type: ignore[attr-defined]
+T.ceil_ = inplace.in_place("ceil_", ceil)  # type: ignore[attr-defined]
+T.round_ = inplace.in_place("round_", round)  # type: ignore[attr-defined]
+T.trunc_ = inplace.in_place("trunc_", trunc)  # type: ignore[attr-defined]
+T.sign_ = inplace.in_place("sign_", sign)  # type: ignore[attr-defined]
+T.fmod_ = inplace.in_place("fmod_", fmod)  # type: ignore[attr-defined]
+T.remainder_ = T.__imod__ = inplace.in_place("remainder_", remainder)  # type: ignore[attr-defined]
+T.floor_divide_ = T.__ifloordiv__ = inplace.in_place("floor_divide_", floor_divide)  # type: ignore[attr-defined]  # noqa: E501
 T.copy_ = inplace.in_place(  # type: ignore[attr-defined]
     "copy_",
     lambda old, src: index_put(old, src, Ellipsis),

@@ -1,5 +1,6 @@
 """Shared test set-up: hypothesis profiles (HYPOTHESIS_PROFILE: dev, the default; ci, derandomized;
-thorough), one BLAS thread, and a freshly seeded default generator for every test."""
+thorough), one BLAS thread, a freshly seeded default generator for every test, and the PyTorch
+parity suite (marked ``torch``) skipped unless ``-m torch`` asks for it (``make parity``)."""
 
 import os
 
@@ -27,3 +28,14 @@ def _seeded_default_generator() -> None:
     """Every test starts from the same default-generator state, whatever ran before it on the same
     pytest-xdist worker: results never depend on how the tests were shared out."""
     ag.manual_seed(0)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``torch`` (the PyTorch parity suite) run only when ``-m`` selects them: they
+    need the bench extra, and are not part of ``make test``'s required set."""
+    if "torch" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="PyTorch parity: run with -m torch (make parity)")
+    for item in items:
+        if item.get_closest_marker("torch") is not None:
+            item.add_marker(skip)

@@ -1,5 +1,6 @@
-"""The committed API reference (docs/api/*.md) is what docs/make_api.py writes from the code today:
-a changed signature or docstring fails here until `make docs` is run and its pages committed."""
+"""The committed API reference (docs/api/*.md) is what docs/make_api.py writes from the code today,
+and the table of operations (docs/ops.md) what docs/make_ops.py writes from the gate registry: a
+changed signature, docstring or gate fails here until `make docs` is run and its pages committed."""
 
 import importlib
 import importlib.util
@@ -8,8 +9,8 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
-def load_generator():  # docs/ is not a package: load the script by its path
-    spec = importlib.util.spec_from_file_location("make_api", DOCS / "make_api.py")
+def load_generator(name: str = "make_api"):  # docs/ is not a package: load the script by its path
+    spec = importlib.util.spec_from_file_location(name, DOCS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -34,3 +35,13 @@ def test_every_public_name_of_the_five_modules_has_an_entry():
                 assert f"## `{module}.{name}`" in pages[page], f"{module}.{name}"
             else:
                 assert f"`{module}.{name}`" in pages[page], f"{module}.{name}"
+
+
+def test_the_ops_table_matches_the_registry():
+    from autograd.graph import GATES
+
+    text = load_generator("make_ops").render()
+    assert (DOCS / "ops.md").read_text() == text, "docs/ops.md out of date: run `make docs`"
+    for name in GATES:  # every gate has its row, and every row names a spec that checks it
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{name}` |"))
+        assert "**none**" not in row, row

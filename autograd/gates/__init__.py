@@ -13,6 +13,29 @@ from .conv import (
     max_pool1d,
     max_pool2d,
 )
+from .einsum import einsum
+from .elementary import (
+    acos,
+    acosh,
+    asin,
+    asinh,
+    atan,
+    atanh,
+    cos,
+    cosh,
+    erf,
+    expm1,
+    lerp,
+    log1p,
+    log2,
+    log10,
+    reciprocal,
+    rsqrt,
+    sin,
+    sinh,
+    square,
+    tan,
+)
 from .elementwise import (
     abs,
     add,
@@ -36,7 +59,20 @@ from .elementwise import (
     tanh,
     where,
 )
-from .linalg import dot, linear, matmul
+from .indexing import (
+    argsort,
+    gather,
+    index_add,
+    index_select,
+    masked_fill,
+    masked_select,
+    scatter,
+    scatter_add,
+    sort,
+    take_along_dim,
+    topk,
+)
+from .linalg import bmm, diag, dot, linear, matmul, mm, mv, outer, tensordot, trace, tril, triu
 from .neural import (
     batch_norm_composed,
     batch_norm_train,
@@ -46,29 +82,73 @@ from .neural import (
     softmax,
 )
 from .recurrent import lstm_composed, lstm_states
-from .reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from .reduce import (
+    amax,
+    amin,
+    argmax,
+    argmin,
+    logsumexp,
+    max,
+    mean,
+    min,
+    norm,
+    prod,
+    std,
+    sum,
+    var,
+)
+from .rounding import (
+    ceil,
+    floor,
+    floor_divide,
+    fmod,
+    isfinite,
+    isinf,
+    isnan,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    nan_to_num,
+    remainder,
+    round,
+    sign,
+    trunc,
+)
+from .scan import cumprod, cumsum, logcumsumexp
 from .shape import (
     broadcast_to,
     cat,
     chunk,
     concatenate,
+    diagonal,
     expand,
     flatten,
     flip,
     getitem,
+    hstack,
+    index_add_into,
     index_put,
+    meshgrid,
+    movedim,
+    narrow,
     pad,
     permute,
     repeat_interleave,
     reshape,
-    scatter_add,
+    roll,
+    rot90,
     split,
     squeeze,
     stack,
     swapaxes,
+    t,
     tile,
     transpose,
+    unbind,
+    unflatten,
     unsqueeze,
+    vstack,
 )
 
 __all__ = [
@@ -77,7 +157,17 @@ __all__ = [
     "expand", "flatten", "flip", "getitem", "leaky_relu", "linear", "log", "log_softmax", "logsumexp", "lstm_composed", "lstm_states",
     "lp_pool1d", "lp_pool2d", "matmul", "max", "max_pool1d", "max_pool2d", "maximum", "mean",
     "min", "minimum", "mul", "neg", "pad", "permute", "pow", "relu", "repeat_interleave",
-    "reshape", "scatter_add", "sigmoid", "softmax", "softplus", "split", "sqrt", "squeeze",
+    "reshape", "sigmoid", "softmax", "softplus", "split", "sqrt", "squeeze",
     "stack", "std", "sub", "sum", "swapaxes", "tanh", "tile", "transpose", "unsqueeze", "var",
     "where",
+    # the tensor API of issue 13 (elementary, rounding, scan, indexing, einsum, shape, linalg)
+    "acos", "acosh", "argsort", "asin", "asinh", "atan", "atanh", "bmm", "ceil", "cos", "cosh",
+    "cumprod", "cumsum", "diag", "diagonal", "einsum", "erf", "expm1", "floor", "floor_divide",
+    "fmod", "gather", "hstack", "index_add", "index_add_into", "index_select", "isfinite",
+    "isinf", "isnan", "lerp", "log10", "log1p", "log2", "logcumsumexp", "logical_and",
+    "logical_not", "logical_or", "logical_xor", "masked_fill", "masked_select", "meshgrid", "mm",
+    "movedim", "mv", "nan_to_num", "narrow", "norm", "outer", "prod", "reciprocal", "remainder",
+    "roll", "rot90", "round", "rsqrt", "scatter", "scatter_add", "sign", "sin", "sinh", "sort",
+    "square", "t", "take_along_dim", "tan", "tensordot", "topk", "trace", "tril", "triu",
+    "trunc", "unbind", "unflatten", "vstack",
 ]  # fmt: skip

@@ -166,6 +166,18 @@ def dim_arg(axis: Any, dim: Any, op: str) -> Any:
     return dim
 
 
+def along_axis(index: np.ndarray, axis: int) -> tuple:
+    """The advanced index that picks, at each position of ``index``, the element whose
+    coordinate along ``axis`` is the value there and whose other coordinates are the position's
+    own: ``x[along_axis(i, d)]`` is ``np.take_along_axis(x, i, d)``, and ``np.add.at`` through it
+    is PyTorch's ``scatter_add``."""
+    nd = index.ndim
+    return tuple(
+        index if a == axis else np.arange(n).reshape((n,) + (1,) * (nd - a - 1))
+        for a, n in enumerate(index.shape)
+    )
+
+
 # --- views -------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,6 @@
-"""Linear-algebra gates: matmul (1-D, 2-D and batched with broadcasting) and dot."""
+"""Linear-algebra gates: matmul (1-D, 2-D and batched with broadcasting) and the fused linear
+layer; dot, mm, bmm, mv, outer and tensordot are checked forms of matmul; tril, triu, diag and
+trace are masks and diagonals (einsum has its own file)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import numpy as np
 
 from ..graph import Node, gate
 from ..tensor import Tensor, _recorded, _wrap
-from ._common import pair
+from ._common import _t, normalize_axis, pair
 
 
 def matmul(a: Any, b: Any) -> Tensor:
@@ -140,3 +142,130 @@ def _linear_arrays(node: Node, g: np.ndarray) -> tuple:
     gw = g2.T @ x.data.reshape(-1, n_in) if w.requires_grad else None
     gb = np.add.reduce(g2, axis=0) if wants_bias else None
     return (gx, gw, gb)[: len(node.inputs)]
+
+
+# --- checked forms of matmul (PyTorch's names) -------------------------------------------------
+
+
+def _ranks(op: str, a: Tensor, b: Tensor, want_a: int, want_b: int) -> None:
+    if a.ndim != want_a or b.ndim != want_b:
+        raise ValueError(
+            f"{op}: expects {want_a}-D and {want_b}-D tensors, got shapes {a.shape} and {b.shape}"
+        )
+
+
+def mm(a: Any, b: Any) -> Tensor:
+    """Matrix product of two 2-D tensors (a matmul, without broadcasting)."""
+    a, b = pair(a, b)
+    _ranks("mm", a, b, 2, 2)
+    return matmul(a, b)
+
+
+def bmm(a: Any, b: Any) -> Tensor:
+    """Batched matrix product of (B, n, m) and (B, m, p) tensors (a matmul; batch sizes must
+    be equal: no broadcasting, as in PyTorch)."""
+    a, b = pair(a, b)
+    _ranks("bmm", a, b, 3, 3)
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(f"bmm: batch sizes differ: shapes {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def mv(a: Any, v: Any) -> Tensor:
+    """Matrix-vector product of an (n, m) and an (m,) tensor (a matmul)."""
+    a, v = pair(a, v)
+    _ranks("mv", a, v, 2, 1)
+    return matmul(a, v)
+
+
+def outer(a: Any, b: Any) -> Tensor:
+    """Outer product of two 1-D tensors: ``z[i, j] = a[i] * b[j]`` (a mul of a column and a
+    row)."""
+    a, b = pair(a, b)
+    _ranks("outer", a, b, 1, 1)
+    return a.reshape((-1, 1)) * b.reshape((1, -1))
+
+
+def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
+    """Sum over the last ``dims`` dimensions of ``a`` and the first ``dims`` of ``b`` (an int),
+    or over the dimensions ``dims = (dims_a, dims_b)`` (two sequences): PyTorch's and NumPy's
+    ``tensordot``. Composed of permute, reshape and one matmul (BLAS)."""
+    a, b = pair(a, b)
+    if isinstance(dims, (int, np.integer)):
+        if not 0 <= dims <= min(a.ndim, b.ndim):
+            raise ValueError(f"tensordot: dims={dims} does not fit shapes {a.shape} and {b.shape}")
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        da, db = ([d] if isinstance(d, (int, np.integer)) else list(d) for d in dims)
+        if len(da) != len(db):
+            raise ValueError(f"tensordot: {len(da)} dimensions of a but {len(db)} of b")
+        da = [normalize_axis(d, a.ndim, "tensordot")[0] for d in da]
+        db = [normalize_axis(d, b.ndim, "tensordot")[0] for d in db]
+    for i, j in zip(da, db):
+        if a.shape[i] != b.shape[j]:
+            raise ValueError(
+                f"tensordot: dimension {i} of a (size {a.shape[i]}) and dimension {j} of b "
+                f"(size {b.shape[j]}) differ (shapes {a.shape} and {b.shape})"
+            )
+    free_a = [i for i in range(a.ndim) if i not in da]
+    free_b = [j for j in range(b.ndim) if j not in db]
+    k = int(np.prod([a.shape[i] for i in da]))
+    left = a.permute(free_a + da).reshape((-1, k))
+    right = b.permute(db + free_b).reshape((k, -1))
+    shape = tuple(a.shape[i] for i in free_a) + tuple(b.shape[j] for j in free_b)
+    return (left @ right).reshape(shape)
+
+
+# --- triangles and diagonals -------------------------------------------------------------------
+
+
+def _triangle(x: Any, diagonal: int, upper: bool, op: str) -> Tensor:
+    from .elementwise import where
+
+    x = _t(x)
+    if x.ndim < 2:
+        raise ValueError(f"{op}: expects at least 2 dimensions, got shape {x.shape}")
+    n, m = x.shape[-2:]
+    k = int(diagonal)  # np.tri(n, m, k): true where j <= i + k
+    keep = ~np.tri(n, m, k - 1, dtype=bool) if upper else np.tri(n, m, k, dtype=bool)
+    return where(keep, x, 0)
+
+
+def tril(x: Any, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two dimensions (``j <= i + diagonal``), zeros above: a
+    ``where``, so the gradient passes inside the triangle and is 0 outside."""
+    return _triangle(x, diagonal, False, "tril")
+
+
+def triu(x: Any, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two dimensions (``j >= i + diagonal``), zeros below (a
+    ``where``)."""
+    return _triangle(x, diagonal, True, "triu")
+
+
+def diag(x: Any, diagonal: int = 0) -> Tensor:
+    """PyTorch's ``diag``: a 1-D tensor becomes a square matrix with it on diagonal
+    ``diagonal`` (an ``index_add_into`` of zeros); a 2-D tensor gives a copy of that diagonal."""
+    from .elementwise import clone
+    from .shape import diagonal as diagonal_of
+    from .shape import index_add_into
+
+    x = _t(x)
+    k = int(diagonal)
+    if x.ndim == 1:
+        n = x.shape[0] + abs(k)
+        rows = np.arange(x.shape[0]) + max(-k, 0)
+        return index_add_into(x, (rows, rows + k), (n, n))
+    if x.ndim == 2:
+        return clone(diagonal_of(x, k))
+    raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {x.shape}")
+
+
+def trace(x: Any) -> Tensor:
+    """The sum of the main diagonal of a 2-D tensor (a ``diagonal`` then a ``sum``)."""
+    from .shape import diagonal
+
+    x = _t(x)
+    if x.ndim != 2:
+        raise ValueError(f"trace: expects a 2-D tensor, got shape {x.shape}")
+    return diagonal(x).sum()

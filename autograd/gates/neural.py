@@ -109,9 +109,9 @@ def embedding(indices: Any, weight: Tensor) -> Tensor:
     "embedding", "scatter-adds: each used row receives the sum of its lookups' gradients", reads=()
 )
 def EMBEDDING(node: Node, g: Tensor) -> tuple:
-    from .shape import scatter_add
+    from .shape import index_add_into
 
-    return (scatter_add(g, node.attrs, node.inputs[0].shape),)
+    return (index_add_into(g, node.attrs, node.inputs[0].shape),)
 
 
 def binary_cross_entropy(p: Any, y: Any) -> Tensor:

@@ -1,5 +1,5 @@
-"""Reduction gates: sum, max, min, logsumexp; mean, var, std and max/min along a dimension are
-compositions of them (and of ``getitem``).
+"""Reduction gates: sum, prod, max, min, logsumexp and the p-norm; mean, var, std, max/min along
+a dimension and the 1-, inf- and 0-norms are compositions of them (and of ``getitem``, ``abs``).
 
 ``axis`` (NumPy) or ``dim`` (PyTorch) is None (all axes), an int, or a tuple of ints;
 ``keepdims``/``keepdim`` keeps reduced axes as size 1.
@@ -14,7 +14,7 @@ import numpy as np
 
 from ..graph import Node, gate
 from ..tensor import DEFAULT_FLOAT, Tensor, _from_node, _recorded1, _wrap
-from ._common import _t, broadcast_axes, broadcast_view, dim_arg, normalize_axis, record
+from ._common import _t, along_axis, broadcast_axes, broadcast_view, dim_arg, normalize_axis, record
 
 _INT64 = np.dtype(np.int64)
 
@@ -22,7 +22,7 @@ _INT64 = np.dtype(np.int64)
 def _expand_back(g: Any, node: Node) -> Any:
     """Re-insert the reduced axes of ``g`` (size 1) so it broadcasts against the input (``g`` a
     Tensor or an array)."""
-    axes, keepdims = node.attrs
+    axes, keepdims = node.attrs[:2]  # (a gate may keep more attributes after these two)
     if keepdims or not axes:
         return g
     shape = list(g.shape)
@@ -160,6 +160,158 @@ def std(
     )  # fmt: skip
 
 
+# --- prod --------------------------------------------------------------------------------------
+
+
+def prod(
+    x: Any,
+    axis: Any = None,
+    keepdims: bool = False,
+    *,
+    dim: Any = None,
+    keepdim: bool = False,
+    dtype: Any = None,
+) -> Tensor:
+    """Product over ``axis``/``dim`` (all by default). Integers and booleans give int64, as in
+    PyTorch. The gradient is exact where x has zeros: each element receives g times the product
+    of the *other* elements of its group (one zero: the product of the others at the zero, 0
+    elsewhere; two or more: 0), computed without dividing by anything."""
+    x = _t(x)
+    axes = normalize_axis(dim_arg(axis, dim, "prod"), x.ndim, "prod")
+    keep = keepdims or keepdim
+    d = x.data
+    if dtype is None and d.dtype.kind in "biu":
+        dtype = _INT64
+    out = np.asarray(np.multiply.reduce(d, axis=axes, keepdims=keep, dtype=dtype))  # z = prod x
+    if out.dtype.kind != "f":
+        return _wrap(out)
+    return record(PROD, out, (x,), None, (axes, keep))
+
+
+@gate(
+    "prod",
+    "x_i receives g * prod_{j != i} x_j (exclusive products from both sides: exact at zeros)",
+)
+def PROD(node: Node, g: Tensor) -> tuple:
+    x = node.inputs[0]
+    axes = node.attrs[0]
+    if not axes or x.data.size == 0:
+        return (_expand_back(g, node).broadcast_to(x.shape),)
+    return (_expand_back(g, node) * _product_of_others(x, axes),)
+
+
+def _product_of_others(x: Tensor, axes: tuple[int, ...]) -> Tensor:
+    """For each element, the product of the other elements of its group (the reduced axes):
+    the running product from the left up to it times the one from the right, each exclusive
+    (``cumprod`` gates, so gradients of any order are exact at zeros too)."""
+    from .scan import cumprod
+    from .shape import pad, permute
+
+    kept = tuple(a for a in range(x.ndim) if a not in axes)
+    order = kept + axes
+    lines = permute(x, order).reshape(tuple(x.shape[a] for a in kept) + (-1,))
+    ones = ((0, 0),) * len(kept) + ((1, 0),)  # a 1 before each line: the exclusive product
+    left = cumprod(pad(lines[..., :-1], ones, 1.0), -1)
+    right = cumprod(pad(lines.flip(-1)[..., :-1], ones, 1.0), -1).flip(-1)
+    others = (left * right).reshape(tuple(x.shape[a] for a in order))
+    inverse = [0] * x.ndim
+    for i, a in enumerate(order):
+        inverse[a] = i
+    return permute(others, inverse)
+
+
+@PROD.on_arrays
+def _prod_arrays(node: Node, g: np.ndarray) -> tuple:
+    x = node.inputs[0].data
+    axes = node.attrs[0]
+    g = _expand_back(g, node)
+    if not axes or x.size == 0:
+        return (np.broadcast_to(g, x.shape).copy(),)
+    # (dividing the product by x_i, PyTorch's way without zeros, loses the value when x_i or
+    # the product is subnormal: the exclusive products cost two cumprods and divide nothing)
+    return (g * _product_of_others(_wrap(x), axes).data,)
+
+
+# --- norms -------------------------------------------------------------------------------------
+
+
+def norm(
+    x: Any,
+    p: Any = "fro",
+    dim: Any = None,
+    keepdim: bool = False,
+    *,
+    axis: Any = None,
+    keepdims: bool = False,
+) -> Tensor:
+    """The vector p-norm ``(sum |x|^p)^(1/p)`` over ``dim``/``axis`` (all elements by default;
+    PyTorch's ``norm`` and ``linalg.vector_norm``). ``p``: a positive number, ``"fro"`` (= 2),
+    ``inf`` (max |x|), ``-inf`` (min |x|) or 0 (the number of nonzero elements).
+
+    Gradients: p = 1 is ``sum(abs(x))`` (abs'(0) = 0); +-inf is ``amax``/``amin`` of ``abs(x)``
+    (ties split the gradient evenly); 0 has gradient 0; any other p is the ``norm`` gate, whose
+    gradient at a zero norm is 0 (PyTorch's subgradient), and 0 at x_i = 0 for p < 1.
+    """
+    from .elementwise import abs
+
+    x = _t(x)
+    axes = normalize_axis(dim_arg(axis, dim, "norm"), x.ndim, "norm")
+    keep = keepdims or keepdim
+    if isinstance(p, str):
+        if p != "fro":
+            raise ValueError(
+                f"norm: p={p!r} is not supported (vector norms only: a number, 'fro', inf, -inf)"
+            )
+        p = 2
+    number = isinstance(p, (int, float, np.integer, np.floating)) and not isinstance(p, bool)
+    if not (number and (p >= 0 or p == -math.inf)):
+        raise ValueError(f"norm: p must be a non-negative number, inf or -inf, got {p!r}")
+    if x.data.dtype.kind != "f":
+        x = x.float()
+    if p == math.inf:
+        return amax(abs(x), axes, keep)
+    if p == -math.inf:
+        return amin(abs(x), axes, keep)
+    if p == 1:
+        return sum(abs(x), axes, keep)
+    if p == 0:
+        from .rounding import sign
+
+        return sum(sign(abs(x)), axes, keep)
+    p = float(p)
+    a = np.abs(x.data)
+    if p == 2:
+        out = np.sqrt(np.add.reduce(a * a, axis=axes, keepdims=keep))  # z = sqrt(sum x^2)
+    else:
+        out = np.add.reduce(a**p, axis=axes, keepdims=keep) ** (1.0 / p)  # z = (sum |x|^p)^(1/p)
+    out = np.asarray(out, dtype=x.data.dtype)
+    return record(NORM, out, (x,), out, (axes, keep, p))
+
+
+@gate(
+    "norm",
+    "x_i receives g sign(x_i) |x_i|^(p-1) / z^(p-1), z the norm; 0 where z = 0, and at x_i = 0 for p < 1",
+    saves_output=True,
+)
+def NORM(node: Node, g: Tensor) -> tuple:
+    from .elementwise import abs, where
+    from .rounding import sign
+
+    x = node.inputs[0]
+    p = node.attrs[2]
+    z = _expand_back(_from_node(node.saved, node), node)
+    zero_norm = _wrap(_expand_back(node.saved, node) == 0)
+    if p == 2:
+        local = x
+    else:
+        at_zero = _wrap(x.data == 0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # |0|^(p-1), p < 1: discarded
+            local = where(at_zero, 0.0, sign(x) * abs(x) ** (p - 1.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = where(zero_norm, 0.0, _expand_back(g, node) / z ** (p - 1.0))
+    return (local * scale,)
+
+
 # --- max and min -------------------------------------------------------------------------------
 
 
@@ -234,11 +386,9 @@ def _along(x: Tensor, dim: Any, keepdim: bool, op: str, pick: Any) -> ValuesIndi
     if x.ndim == 0:
         return ValuesIndices(x, _wrap(np.zeros((), dtype=np.int64)))
     idx = np.expand_dims(pick(x.data, axis=axis), axis)
-    index = tuple(
-        idx if a == axis else np.arange(n).reshape((n,) + (1,) * (x.ndim - a - 1))
-        for a, n in enumerate(x.shape)
-    )
-    values = x[index]  # a getitem: its gradient goes back to the picked positions only
+    values = x[
+        along_axis(idx, axis)
+    ]  # a getitem: its gradient goes back to the picked positions only
     if not keepdim:
         values, idx = values.squeeze(axis), idx.squeeze(axis)
     return ValuesIndices(values, _wrap(idx.astype(np.int64)))

@@ -1,5 +1,7 @@
 """Shape gates: they move values around without changing them, so each rule moves the gradient
-back the same way (reshape <-> reshape, permute <-> inverse permute, getitem <-> scatter_add...).
+back the same way (reshape <-> reshape, permute <-> inverse permute, getitem <-> index_add_into,
+roll <-> roll back, diagonal <-> the diagonal of zeros...). Compositions of them: movedim, t,
+unflatten, narrow, unbind, chunk, rot90, meshgrid, hstack, vstack.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import numpy as np
 from ..graph import Node, gate
 from ..tensor import Tensor, _recorded, _wrap
 from ._common import (
+    DimensionError,
     _t,
     as_view,
     broadcast_view,
@@ -119,6 +122,58 @@ def swapaxes(x: Any, a: int, b: int) -> Tensor:
             f"swapaxes: axes {a} and {b} are out of range for shape {x.shape}"
         ) from None
     return permute(x, axes)
+
+
+def movedim(x: Any, source: Any, destination: Any) -> Tensor:
+    """Move the dimensions ``source`` (an int or a sequence) to the positions ``destination``,
+    keeping the others in order (NumPy's ``moveaxis``; a ``permute``)."""
+    x = _t(x)
+    src = [source] if isinstance(source, (int, np.integer)) else list(source)
+    dst = [destination] if isinstance(destination, (int, np.integer)) else list(destination)
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: {len(src)} source dimensions but {len(dst)} destinations")
+    src_n = [a % max(x.ndim, 1) if -x.ndim <= a < x.ndim else None for a in src]
+    dst_n = [a % max(x.ndim, 1) if -x.ndim <= a < x.ndim else None for a in dst]
+    if None in src_n or None in dst_n:
+        raise DimensionError(
+            f"movedim: dimensions {source} -> {destination} out of range for shape {x.shape}"
+        )
+    if len(set(src_n)) != len(src_n) or len(set(dst_n)) != len(dst_n):
+        raise ValueError(f"movedim: repeated dimension in {source} -> {destination}")
+    order = [a for a in range(x.ndim) if a not in src_n]
+    for d, a in sorted(zip(dst_n, src_n)):
+        order.insert(d, a)
+    return permute(x, order)
+
+
+def t(x: Any) -> Tensor:
+    """PyTorch's ``t``: the transpose of a tensor of at most 2 dimensions (a 0-d or 1-D tensor
+    is returned as it is)."""
+    x = _t(x)
+    if x.ndim > 2:
+        raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape {x.shape}")
+    return permute(x)
+
+
+def unflatten(x: Any, dim: int, sizes: Sequence[int]) -> Tensor:
+    """Dimension ``dim`` split into ``sizes`` (one of them may be -1), a ``reshape``."""
+    x = _t(x)
+    (d,) = normalize_axis(dim, x.ndim, "unflatten") or (0,)
+    sizes = _shape_arg(sizes)
+    n = x.shape[d] if x.ndim else 1
+    known = int(np.prod([s for s in sizes if s != -1]))
+    unknown = sum(1 for s in sizes if s == -1)
+    if (
+        not sizes
+        or unknown > 1
+        or (unknown == 0 and known != n)
+        or (unknown and (known == 0 or n % known))
+    ):
+        raise ValueError(
+            f"unflatten: sizes {sizes} do not split dimension {d} of size {n} (shape {x.shape})"
+        )
+    sizes = tuple(n // known if s == -1 else s for s in sizes)
+    return reshape(x, x.shape[:d] + sizes + x.shape[d + 1 :])
 
 
 def squeeze(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
@@ -241,7 +296,7 @@ def getitem(x: Any, index: Any) -> Tensor:
 )
 def GETITEM(node: Node, g: Tensor) -> tuple:
     x = node.inputs[0]
-    return (scatter_add(g, node.attrs, x.shape),)
+    return (index_add_into(g, node.attrs, x.shape),)
 
 
 @GETITEM.on_arrays
@@ -258,25 +313,26 @@ def _scattered(g: np.ndarray, index: Any, shape: tuple[int, ...]) -> np.ndarray:
     return out
 
 
-def scatter_add(g: Any, index: Any, shape: tuple[int, ...]) -> Tensor:
-    """A zero tensor of ``shape`` with ``g`` added at ``index`` (repeated positions accumulate).
-    The reverse of ``getitem``, and a gate itself so gradients of gradients work."""
+def index_add_into(g: Any, index: Any, shape: tuple[int, ...]) -> Tensor:
+    """A zero tensor of ``shape`` with ``g`` added at ``index`` (repeated positions accumulate):
+    the adjoint of ``getitem`` (its gradient rule), and a gate itself so gradients of gradients
+    work. PyTorch's ``scatter_add(dim, index, src)`` is :func:`autograd.scatter_add`."""
     g = _t(g)
     out = _scattered(g.data, index, shape)  # z = 0; z[index] += g
-    return record(SCATTER_ADD, out, (g,), None, index)
+    return record(INDEX_ADD_INTO, out, (g,), None, index)
 
 
 @gate(
-    "scatter_add",
+    "index_add_into",
     "gathers: the input receives the gradient at the positions it was added to",
     reads=(),
 )
-def SCATTER_ADD(node: Node, g: Tensor) -> tuple:
+def INDEX_ADD_INTO(node: Node, g: Tensor) -> tuple:
     return (getitem(g, node.attrs),)
 
 
-@SCATTER_ADD.on_arrays
-def _scatter_add_arrays(node: Node, g: np.ndarray) -> tuple:
+@INDEX_ADD_INTO.on_arrays
+def _index_add_into_arrays(node: Node, g: np.ndarray) -> tuple:
     return (g[node.attrs],)
 
 
@@ -396,7 +452,7 @@ def split(
     axis: int | None = None,
     *,
     dim: int | None = None,
-) -> list[Tensor]:
+) -> tuple[Tensor, ...]:
     """PyTorch's ``split``: an int is the size of each chunk (the last may be smaller); a list
     gives each chunk's size. Each chunk is a ``getitem`` of ``x``."""
     x = _t(x)
@@ -418,17 +474,48 @@ def split(
     for s in sizes:
         chunks.append(getitem(x, lead + (slice(start, start + s),)))
         start += s
-    return chunks
+    return tuple(chunks)
 
 
-def chunk(x: Any, chunks: int, axis: int | None = None, *, dim: int | None = None) -> list[Tensor]:
-    """Split into ``chunks`` pieces of equal size (the last may be smaller), PyTorch's rule."""
+def chunk(
+    x: Any, chunks: int, dim: int | None = None, *, axis: int | None = None
+) -> tuple[Tensor, ...]:
+    """PyTorch's ``chunk``: split along ``dim`` (default 0) into pieces of ``ceil(n / chunks)``
+    elements each (the last may be smaller, so there may be fewer than ``chunks`` pieces);
+    each piece is a view (a ``getitem``)."""
     x = _t(x)
     axis = dim_arg(axis, dim, "chunk")
-    axis = 0 if axis is None else axis
-    if chunks <= 0:
-        raise ValueError(f"chunk: the number of chunks must be positive, got {chunks}")
+    (axis,) = normalize_axis(0 if axis is None else axis, x.ndim, "chunk") or (0,)
+    if not isinstance(chunks, (int, np.integer)) or chunks <= 0:
+        raise ValueError(f"chunk: the number of chunks must be a positive int, got {chunks!r}")
     return split(x, max(1, -(-x.shape[axis] // chunks)), axis)
+
+
+def unbind(x: Any, dim: int = 0, *, axis: int | None = None) -> tuple[Tensor, ...]:
+    """The slices of ``x`` along ``dim``, each without that dimension (views, ``getitem``)."""
+    x = _t(x)
+    if x.ndim == 0:
+        raise ValueError("unbind: a 0-d tensor has no dimension to unbind")
+    (d,) = normalize_axis(dim if axis is None else axis, x.ndim, "unbind")
+    lead = (slice(None),) * d
+    return tuple(getitem(x, lead + (i,)) for i in range(x.shape[d]))
+
+
+def narrow(x: Any, dim: int, start: int, length: int) -> Tensor:
+    """The view ``x[..., start:start + length, ...]`` along ``dim`` (``start`` may be negative,
+    counting from the end), checked: PyTorch's ``narrow``."""
+    x = _t(x)
+    (d,) = normalize_axis(dim, x.ndim, "narrow") or (0,)
+    if x.ndim == 0:
+        raise ValueError("narrow: a 0-d tensor cannot be narrowed")
+    n = x.shape[d]
+    first = start + n if start < 0 else start
+    if not (0 <= first <= n and length >= 0 and first + length <= n):
+        raise IndexError(
+            f"narrow: start {start} and length {length} do not fit dimension {d} of size {n} "
+            f"(shape {x.shape})"
+        )
+    return getitem(x, (slice(None),) * d + (slice(first, first + length),))
 
 
 def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
@@ -489,3 +576,162 @@ def repeat_interleave(x: Any, repeats: int, axis: int | None = None) -> Tensor:
     shape = x.shape[: axis + 1] + (repeats,) + x.shape[axis + 1 :]
     out_shape = x.shape[:axis] + (x.shape[axis] * repeats,) + x.shape[axis + 1 :]
     return reshape(broadcast_to(spread, shape), out_shape)
+
+
+# --- rolling, rotating, diagonals --------------------------------------------------------------
+
+
+def roll(x: Any, shifts: Any, dims: Any = None) -> Tensor:
+    """Elements shifted by ``shifts`` along ``dims``, wrapping around (with no ``dims``, over
+    the flattened tensor, then reshaped back): PyTorch's and NumPy's ``roll``."""
+    x = _t(x)
+    if dims is None:
+        if not isinstance(shifts, (int, np.integer)):
+            raise ValueError(f"roll: without dims, shifts must be one int, got {shifts!r}")
+        axes: Any = None
+    else:
+        shifts = _shape_arg(shifts)
+        dims = _shape_arg(dims)
+        if len(shifts) != len(dims):
+            raise ValueError(f"roll: {len(shifts)} shifts for {len(dims)} dimensions")
+        axes = tuple(normalize_axis(d, x.ndim, "roll")[0] if x.ndim else 0 for d in dims)
+        shifts = tuple(shifts)
+    out = np.roll(x.data, shifts, axis=axes)  # z[i + shift] = x[i], wrapping around
+    return record(ROLL, out, (x,), None, (shifts, axes))
+
+
+@gate("roll", "rolls back: the input receives the gradient shifted the other way", reads=())
+def ROLL(node: Node, g: Tensor) -> tuple:
+    shifts, axes = node.attrs
+    back = -shifts if axes is None else tuple(-s for s in shifts)
+    return (roll(g, back, axes),)
+
+
+@ROLL.on_arrays
+def _roll_arrays(node: Node, g: np.ndarray) -> tuple:
+    shifts, axes = node.attrs
+    return (np.roll(g, -shifts if axes is None else tuple(-s for s in shifts), axis=axes),)
+
+
+def rot90(x: Any, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+    """Rotation by 90 degrees ``k`` times in the plane ``dims``, from the first axis towards the
+    second (NumPy's and PyTorch's direction): a ``flip`` and a ``permute``, both views."""
+    x = _t(x)
+    if len(dims) != 2:
+        raise ValueError(f"rot90: dims must name 2 dimensions, got {dims}")
+    a, b = (normalize_axis(d, x.ndim, "rot90")[0] for d in dims)
+    if a == b or x.ndim < 2:
+        raise ValueError(f"rot90: dims {tuple(dims)} must be two different dimensions of {x.shape}")
+    k %= 4
+    if k == 0:
+        return x
+    if k == 2:
+        return flip(x, (a, b))
+    if k == 1:
+        return swapaxes(flip(x, b), a, b)
+    return flip(swapaxes(x, a, b), b)
+
+
+def _diagonal_view(a: np.ndarray, offset: int, d1: int, d2: int) -> np.ndarray:
+    """The diagonal of ``a`` in the plane (d1, d2) as a strided view, writable when ``a`` is
+    (``np.diagonal``'s is read-only; PyTorch's ``x.diagonal().zero_()`` writes through)."""
+    length = max(0, min(a.shape[d1] + min(offset, 0), a.shape[d2] - max(offset, 0)))
+    first = tuple(
+        slice(max(-offset, 0), None) if k == d1 else slice(max(offset, 0), None) if k == d2
+        else slice(None)
+        for k in range(a.ndim)
+    )  # fmt: skip
+    rest = [k for k in range(a.ndim) if k not in (d1, d2)]
+    shape = tuple(a.shape[k] for k in rest) + (length,)
+    strides = tuple(a.strides[k] for k in rest) + (a.strides[d1] + a.strides[d2],)
+    return np.lib.stride_tricks.as_strided(a[first], shape, strides, writeable=a.flags.writeable)
+
+
+def diagonal(x: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal ``x[..., i, i + offset, ...]`` of the plane (dim1, dim2), as the last
+    dimension of the result: a view (PyTorch's and NumPy's ``diagonal``), writable."""
+    x = _t(x)
+    if x.ndim < 2:
+        raise ValueError(f"diagonal: expects at least 2 dimensions, got shape {x.shape}")
+    (d1,), (d2,) = (
+        normalize_axis(dim1, x.ndim, "diagonal"),
+        normalize_axis(dim2, x.ndim, "diagonal"),
+    )
+    if d1 == d2:
+        raise ValueError(f"diagonal: dim1 and dim2 are the same dimension ({dim1}, {dim2})")
+    out = _diagonal_view(x.data, int(offset), d1, d2)  # z[..., i] = x[..., i, i + offset]
+    return _view_result(DIAGONAL, out, x, (int(offset), d1, d2))
+
+
+def _diagonal_positions(length: int, offset: int) -> tuple[np.ndarray, np.ndarray]:
+    rows = np.arange(length) + max(-offset, 0)
+    return rows, rows + offset
+
+
+@gate("diagonal", "places: the input receives g on the same diagonal, 0 elsewhere", reads=())
+def DIAGONAL(node: Node, g: Tensor) -> tuple:
+    x = node.inputs[0]
+    offset, d1, d2 = node.attrs
+    rest = [k for k in range(x.ndim) if k not in (d1, d2)]
+    moved = tuple(x.shape[k] for k in rest) + (x.shape[d1], x.shape[d2])
+    rows, cols = _diagonal_positions(g.shape[-1], offset)
+    full = index_add_into(g, (Ellipsis, rows, cols), moved)
+    return (movedim(full, (-2, -1), (d1, d2)),)
+
+
+@DIAGONAL.on_arrays
+def _diagonal_arrays(node: Node, g: np.ndarray) -> tuple:
+    offset, d1, d2 = node.attrs
+    out = np.zeros(node.inputs[0].data.shape, dtype=g.dtype)
+    rows, cols = _diagonal_positions(g.shape[-1], offset)
+    np.moveaxis(out, (d1, d2), (-2, -1))[..., rows, cols] = g  # (a view of out)
+    return (out,)
+
+
+# --- building grids and stacks -----------------------------------------------------------------
+
+
+def _tensor_list(tensors: tuple, op: str) -> list[Tensor]:
+    """``f(a, b)`` or ``f([a, b])``: the tensors, at least one."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if not tensors:
+        raise ValueError(f"{op}: needs at least one tensor")
+    return [_t(t) for t in tensors]
+
+
+def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
+    """Coordinate grids from 1-D tensors: output k varies along dimension k (``indexing="ij"``,
+    PyTorch's default) or, with ``"xy"`` (NumPy's default), the first two swap. Each grid is a
+    ``reshape`` then a ``broadcast_to``: a read-only view, whose gradient sums back."""
+    ts = _tensor_list(tensors, "meshgrid")
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    for i, t_ in enumerate(ts):
+        if t_.ndim > 1:
+            raise ValueError(f"meshgrid: tensor {i} has shape {t_.shape}; expects 0-d or 1-D")
+    sizes = [t_.numel() for t_ in ts]
+    axis_of = list(range(len(ts)))
+    if indexing == "xy" and len(ts) >= 2:
+        axis_of[0], axis_of[1] = 1, 0
+    shape = [0] * len(ts)
+    for i, n in enumerate(sizes):
+        shape[axis_of[i]] = n
+    grids = []
+    for i, t_ in enumerate(ts):
+        lined = [1] * len(ts)
+        lined[axis_of[i]] = sizes[i]
+        grids.append(broadcast_to(reshape(t_, tuple(lined)), tuple(shape)))
+    return tuple(grids)
+
+
+def hstack(tensors: Sequence[Any]) -> Tensor:
+    """Join along the second dimension (the first for 1-D tensors; 0-d ones count as 1-D)."""
+    ts = [reshape(t_, (1,)) if t_.ndim == 0 else t_ for t_ in _tensor_list((tensors,), "hstack")]
+    return concatenate(ts, 0 if ts[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence[Any]) -> Tensor:
+    """Join along the first dimension, 0-d and 1-D tensors becoming rows first."""
+    ts = _tensor_list((tensors,), "vstack")
+    return concatenate([reshape(t_, (1, -1)) if t_.ndim < 2 else t_ for t_ in ts], 0)

@@ -402,7 +402,7 @@ def _repeat_inputs(draw: st.DrawFn) -> tuple:
 
 register("broadcast_to", ag.repeat_interleave, _repeat_inputs(), name="repeat_interleave")
 
-# --- shape: getitem and scatter_add ------------------------------------------------------------
+# --- shape: getitem and index_add_into ---------------------------------------------------------
 
 
 @st.composite
@@ -470,7 +470,7 @@ def _scatter_inputs(draw: st.DrawFn) -> tuple:
     return (draw(tensors(picked)),), {"index": index, "shape": shape}
 
 
-register("scatter_add", ag.scatter_add, _scatter_inputs())
+register("index_add_into", ag.index_add_into, _scatter_inputs())
 
 
 @st.composite

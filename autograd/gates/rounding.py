@@ -1,0 +1,194 @@
+"""Piecewise gates: rounding and sign (flat: zero gradient), the remainders fmod and remainder,
+floor division; nan_to_num; and the predicates and logical operations (bool tensors, never
+differentiable).
+
+Conventions (PyTorch's): floor, ceil, round, trunc and sign have gradient 0 everywhere, at their
+jumps too; fmod and remainder pass g to the dividend and -g * trunc(a / b) (fmod) or
+-g * floor(a / b) (remainder) to the divisor, the one-sided derivative where the quotient is an
+integer. Floor division's gradient is 0 for both inputs (PyTorch refuses it; gategrad gives the
+derivative that holds wherever it exists).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..graph import Gate, Node, gate
+from ..tensor import Tensor, _wrap
+from ._common import _t
+from .elementwise import _binary, _unary, compare, where
+
+
+def _zeros_for(g: Tensor) -> Tensor:
+    return _wrap(np.zeros(g.shape, dtype=g.dtype))
+
+
+# --- flat gates: rounding and sign -------------------------------------------------------------
+
+
+def _flat(name: str, kernel: Callable[..., np.ndarray], math: str) -> tuple[Callable, Gate]:
+    """Register the piecewise-constant gate ``name`` (its input receives exactly 0) and return
+    its forward. Integer and boolean tensors come back unchanged (a copy), as in PyTorch."""
+    the_gate = Gate(
+        name,
+        f"flat: the input receives 0 ({name} is piecewise constant; 0 at its jumps too)",
+        lambda node, g: (_zeros_for(g),),
+        reads=(),
+        keeps_shape=True,
+    )
+    the_gate.on_arrays(lambda node, g: (np.zeros_like(g),))
+
+    def forward(x: Any, *args: Any, **kwargs: Any) -> Tensor:
+        x = _t(x)
+        if x.data.dtype.kind != "f":
+            return _wrap(kernel(x.data, *args, **kwargs) if name == "sign" else x.data.copy())
+        return _unary(the_gate, kernel(x.data, *args, **kwargs), x)
+
+    forward.__name__ = forward.__qualname__ = name
+    forward.__doc__ = f"Elementwise {math}; its gradient is 0 everywhere."
+    return forward, the_gate
+
+
+def _sign_kernel(d: np.ndarray) -> np.ndarray:
+    return d.copy() if d.dtype == np.bool_ else np.sign(d)  # sign(NaN) = NaN, sign(0) = 0
+
+
+floor, FLOOR = _flat("floor", np.floor, "floor: the largest integer <= x")
+ceil, CEIL = _flat("ceil", np.ceil, "ceil: the smallest integer >= x")
+trunc, TRUNC = _flat("trunc", np.trunc, "trunc: x rounded towards 0")
+sign, SIGN = _flat("sign", _sign_kernel, "sign: -1, 0 or 1 (NaN stays NaN)")
+_round, ROUND = _flat("round", np.round, "round")
+
+
+def round(x: Any, decimals: int = 0) -> Tensor:
+    """Elementwise rounding to ``decimals`` places, halves to even (0.5 -> 0, 1.5 -> 2, as
+    PyTorch and NumPy do); its gradient is 0 everywhere."""
+    return _round(x, decimals)
+
+
+# --- remainders and floor division -------------------------------------------------------------
+
+
+def _integer_checked(ufunc: np.ufunc, op: str) -> Callable[[Any, Any], Any]:
+    """``ufunc``, refusing integer division by zero (NumPy would warn and return 0)."""
+
+    def kernel(a: Any, b: Any) -> Any:
+        bd = np.asarray(b)
+        if bd.dtype.kind in "biu" and np.asarray(a).dtype.kind in "biu" and (bd == 0).any():
+            raise ZeroDivisionError(f"{op}: integer division by zero")
+        return ufunc(a, b)
+
+    return kernel
+
+
+def _times_quotient(g: Tensor, a: Tensor, b: Tensor, rounding: np.ufunc) -> Tensor:
+    """-g * rounding(a / b): the divisor's gradient (the rounded quotient is piecewise constant,
+    so it enters as a constant)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quotient = rounding(a.data / b.data)
+    return g * _wrap(-quotient)
+
+
+@gate("fmod", "a receives g; b receives -g * trunc(a / b) (the remainder takes a's sign)")
+def FMOD(node: Node, g: Tensor) -> tuple:
+    a, b = node.inputs
+    return (g if a.requires_grad else None), (
+        _times_quotient(g, a, b, np.trunc) if b.requires_grad else None
+    )
+
+
+fmod = _binary(FMOD, _integer_checked(np.fmod, "fmod"), "z = a - trunc(a / b) * b")  # type: ignore[arg-type]
+fmod.__doc__ = """C's remainder, broadcasting: ``a - trunc(a / b) * b``, with the sign of ``a``
+(``fmod(-7, 3) = -1``). Gradients: a receives g; b receives -g * trunc(a / b)."""
+
+
+@gate("remainder", "a receives g; b receives -g * floor(a / b) (the remainder takes b's sign)")
+def REMAINDER(node: Node, g: Tensor) -> tuple:
+    a, b = node.inputs
+    return (g if a.requires_grad else None), (
+        _times_quotient(g, a, b, np.floor) if b.requires_grad else None
+    )
+
+
+remainder = _binary(
+    REMAINDER,
+    _integer_checked(np.remainder, "remainder"),
+    "z = a - floor(a / b) * b",  # type: ignore[arg-type]
+)
+remainder.__doc__ = """Python's ``%``, broadcasting: ``a - floor(a / b) * b``, with the sign of
+``b`` (``remainder(-7, 3) = 2``); ``x % y`` is this gate. Gradients: a receives g; b receives
+-g * floor(a / b)."""
+
+
+@gate("floor_divide", "flat: both inputs receive 0 (the quotient is piecewise constant)", reads=())
+def FLOOR_DIVIDE(node: Node, g: Tensor) -> tuple:
+    a, b = node.inputs
+    return (_zeros_for(g) if a.requires_grad else None), (
+        _zeros_for(g) if b.requires_grad else None
+    )
+
+
+floor_divide = _binary(
+    FLOOR_DIVIDE,
+    _integer_checked(np.floor_divide, "floor_divide"),
+    "z = floor(a / b)",  # type: ignore[arg-type]
+)
+floor_divide.__doc__ = """Python's ``//``, broadcasting: ``floor(a / b)`` (integers stay integers;
+``x // y`` is this gate). Its gradient is 0 for both inputs (PyTorch raises instead)."""
+
+
+# --- replacing non-finite values ---------------------------------------------------------------
+
+
+def nan_to_num(
+    x: Any, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
+) -> Tensor:
+    """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf`` (by default 0 and the
+    dtype's largest and smallest finite values). A ``where``: the gradient passes where x is
+    finite, and replaced elements receive 0."""
+    x = _t(x)
+    if x.data.dtype.kind != "f":
+        return _wrap(x.data.copy())
+    replaced = np.nan_to_num(x.data, nan=nan, posinf=posinf, neginf=neginf)
+    return where(np.isfinite(x.data), x, _wrap(replaced))
+
+
+# --- predicates and logic (bool tensors, never differentiable) ---------------------------------
+
+
+def isnan(x: Any) -> Tensor:
+    """Elementwise: is x NaN? (a bool tensor)"""
+    return _wrap(np.isnan(_t(x).data))
+
+
+def isinf(x: Any) -> Tensor:
+    """Elementwise: is x +inf or -inf? (a bool tensor)"""
+    return _wrap(np.isinf(_t(x).data))
+
+
+def isfinite(x: Any) -> Tensor:
+    """Elementwise: is x neither NaN nor infinite? (a bool tensor)"""
+    return _wrap(np.isfinite(_t(x).data))
+
+
+def logical_and(a: Any, b: Any) -> Tensor:
+    """Elementwise a and b (nonzero is true), broadcasting; a bool tensor."""
+    return compare(np.logical_and, a, b)
+
+
+def logical_or(a: Any, b: Any) -> Tensor:
+    """Elementwise a or b (nonzero is true), broadcasting; a bool tensor."""
+    return compare(np.logical_or, a, b)
+
+
+def logical_xor(a: Any, b: Any) -> Tensor:
+    """Elementwise a xor b (nonzero is true), broadcasting; a bool tensor."""
+    return compare(np.logical_xor, a, b)
+
+
+def logical_not(x: Any) -> Tensor:
+    """Elementwise not x (zero is false); a bool tensor."""
+    return _wrap(np.logical_not(_t(x).data))
