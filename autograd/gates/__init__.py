@@ -3,16 +3,20 @@
 The registry of all gates is ``autograd.graph.GATES``; importing this package fills it.
 """
 
+from .activation import gelu
 from .conv import (
     avg_pool1d,
     avg_pool2d,
     conv1d,
     conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
     lp_pool1d,
     lp_pool2d,
     max_pool1d,
     max_pool2d,
 )
+from .distance import cdist, cosine_similarity, normalize, pairwise_distance
 from .elementwise import (
     abs,
     add,
@@ -45,8 +49,18 @@ from .neural import (
     log_softmax,
     softmax,
 )
+from .padding import pad
 from .recurrent import lstm_composed, lstm_states
 from .reduce import amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var
+from .resample import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
+)
 from .shape import (
     broadcast_to,
     cat,
@@ -57,7 +71,6 @@ from .shape import (
     flip,
     getitem,
     index_put,
-    pad,
     permute,
     repeat_interleave,
     reshape,
@@ -70,6 +83,7 @@ from .shape import (
     transpose,
     unsqueeze,
 )
+from .unfold import fold, unfold
 
 __all__ = [
     "amax", "amin", "index_put", "abs", "add", "batch_norm_composed", "batch_norm_train", "binary_cross_entropy", "argmax", "argmin", "avg_pool1d", "avg_pool2d", "broadcast_to", "cast", "cat",
@@ -80,4 +94,9 @@ __all__ = [
     "reshape", "scatter_add", "sigmoid", "softmax", "softplus", "split", "sqrt", "squeeze",
     "stack", "std", "sub", "sum", "swapaxes", "tanh", "tile", "transpose", "unsqueeze", "var",
     "where",
+    # neural: convolutions, pooling, resampling, padding modes, distances, GELU
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "cdist", "conv_transpose1d", "conv_transpose2d", "cosine_similarity", "fold", "gelu",
+    "interpolate", "normalize", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle",
+    "unfold",
 ]  # fmt: skip
