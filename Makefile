@@ -7,7 +7,7 @@ OUT    ?= demo-output
 # threads fighting over 2 cores (measured ~20x on small matmuls under pytest -n auto).
 THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: test demo demo-mpi bench soak lint docs clean notebooks
+.PHONY: test demo demo-mpi bench soak lint docs clean notebooks parity
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: $(VENV)/.test-deps
 	$(PY) -m mypy
 	$(THREADS) HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} MPLBACKEND=Agg $(PY) -m pytest -n auto \
 		--nbmake --nbmake-timeout=300 tests notebooks
+
+# Forward values and gradients against PyTorch (installs the bench extra, which brings it).
+parity: $(VENV)/.bench-deps
+	$(THREADS) $(PY) -m pytest -m torch -q tests
 
 demo: $(VENV)/.test-deps
 	$(THREADS) MPLBACKEND=Agg $(PY) -m nn.demo --out $(OUT)
