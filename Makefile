@@ -29,6 +29,10 @@ test: $(VENV)/.test-deps
 	$(THREADS) HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} MPLBACKEND=Agg $(PY) -m pytest -n auto \
 		--nbmake --nbmake-timeout=300 tests notebooks
 
+# Forward values and gradients against PyTorch (installs the bench extra, which brings it).
+parity: $(VENV)/.bench-deps
+	$(THREADS) $(PY) -m pytest -m torch -q tests
+
 demo: $(VENV)/.test-deps
 	$(THREADS) MPLBACKEND=Agg $(PY) -m nn.demo --out $(OUT)
 

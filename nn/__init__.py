@@ -20,7 +20,16 @@ from .layers import *  # noqa: E402,F403
 from .layers import __all__ as _layers_all  # noqa: E402
 from .losses import *  # noqa: E402,F403
 from .losses import __all__ as _losses_all  # noqa: E402
-from .module import Identity, Module, ModuleDict, ModuleList, Parameter, Sequential  # noqa: E402
+from .module import (  # noqa: E402
+    Identity,
+    Module,
+    ModuleDict,
+    ModuleList,
+    Parameter,
+    ParameterDict,
+    ParameterList,
+    Sequential,
+)
 
 # Subpackages load on first use, so `import nn` stays light.
 _LAZY_MODULES = {
@@ -49,6 +58,7 @@ def __getattr__(name: str) -> Any:
 
 # `from nn import *` gives the building blocks; the lazy subpackages stay lazy.
 __all__ = [
-    "Identity", "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",
+    "Identity", "Module", "ModuleDict", "ModuleList", "Parameter", "ParameterDict",
+    "ParameterList", "Sequential",
     *_layers_all, *_losses_all,
 ]  # fmt: skip

@@ -7,7 +7,6 @@ of magnitude 1e4 give finite, exact values and gradients. Shapes: N batch, C cla
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -20,11 +19,17 @@ from autograd import log_softmax as _log_softmax
 from ._random import GeneratorLike, resolve_rng
 
 __all__ = [
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
     "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "conv1d", "conv2d", "cross_entropy", "dropout",
-    "embedding", "gelu", "kl_div", "l1_loss", "l2_penalty", "layer_norm", "leaky_relu", "linear",
-    "log_softmax", "lp_pool2d", "max_pool1d", "max_pool2d", "mse_loss", "multi_margin_loss",
-    "nll_loss", "one_hot", "relu", "sigmoid", "softmax", "softplus", "svm_loss", "tanh",
+    "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "conv_transpose1d",
+    "conv_transpose2d", "cosine_similarity", "cross_entropy", "dropout", "elu", "embedding",
+    "fold", "gelu", "group_norm", "hardsigmoid", "hardswish", "hardtanh", "instance_norm",
+    "interpolate", "kl_div", "l1_loss", "l2_penalty", "layer_norm", "leaky_relu", "linear",
+    "log_softmax", "logsigmoid", "lp_pool1d", "lp_pool2d", "max_pool1d", "max_pool2d", "mish",
+    "mse_loss", "multi_margin_loss", "nll_loss", "normalize", "one_hot", "pad",
+    "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "prelu", "relu", "relu6", "selu",
+    "sigmoid", "silu", "softmax", "softplus", "softsign", "svm_loss", "tanh", "unfold",
+    "upsample", "upsample_bilinear", "upsample_nearest",
 ]  # fmt: skip
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -58,15 +63,6 @@ def _check_same_shape(x: Tensor, t: Tensor, op: str) -> None:
         )
 
 
-def _engine(name: str) -> Any:
-    fn = getattr(autograd, name, None)
-    if fn is None:
-        raise NotImplementedError(
-            f"nn.functional.{name}: the engine has no {name} gate yet (autograd/gates/conv.py)"
-        )
-    return fn
-
-
 # --- activations -------------------------------------------------------------------------------
 
 
@@ -88,9 +84,17 @@ def tanh(x: Tensor) -> Tensor:
     return autograd.tanh(x)
 
 
-def softplus(x: Tensor) -> Tensor:
-    """ln(1 + e^x), stable for any x."""
-    return autograd.softplus(x)
+def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """ln(1 + e^(beta x)) / beta (the fused, stable ``softplus`` gate); where beta x exceeds
+    ``threshold`` it is x itself, as in PyTorch (the two agree there to float32 precision)."""
+    x = _tensor(x)
+    if beta == 1.0:
+        smooth = autograd.softplus(x)
+        over = x.data > threshold
+    else:
+        smooth = autograd.softplus(x * beta) * (1.0 / beta)
+        over = x.data * beta > threshold
+    return where(over, x, smooth) if over.any() else smooth
 
 
 def softmax(x: Tensor, dim: int = -1) -> Tensor:
@@ -103,13 +107,106 @@ def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
     return _log_softmax(x, dim)
 
 
-def gelu(x: Tensor, approximate: str = "tanh") -> Tensor:
-    """GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). The exact erf form needs
-    an ``erf`` gate the engine does not have, so only ``approximate="tanh"`` is offered."""
-    if approximate != "tanh":
-        raise NotImplementedError("gelu: only approximate='tanh' is available (no erf gate)")
-    inner = (x + 0.044715 * (x * x * x)) * math.sqrt(2.0 / math.pi)
-    return 0.5 * x * (1.0 + autograd.tanh(inner))
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """GELU, x Phi(x) with Phi the standard normal CDF (exact, through erf: PyTorch's default),
+    or with ``approximate="tanh"`` 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). One fused
+    engine gate (``autograd.gelu``)."""
+    return autograd.gelu(x, approximate)
+
+
+def silu(x: Tensor) -> Tensor:
+    """x * sigmoid(x) (also called swish)."""
+    x = _tensor(x)
+    return x * autograd.sigmoid(x)
+
+
+def mish(x: Tensor) -> Tensor:
+    """x * tanh(softplus(x))."""
+    x = _tensor(x)
+    return x * autograd.tanh(autograd.softplus(x))
+
+
+def _negative_part(x: Tensor) -> Tensor:
+    """min(x, 0), whose gradient is 1 at x = 0 (``clip`` passes its bound): e^min(x, 0) never
+    overflows on the branch ``where`` does not take, and elu'(0) is alpha, as in PyTorch."""
+    return autograd.clip(x, max=0.0)
+
+
+def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """x where x > 0, alpha (e^x - 1) elsewhere; elu'(0) = alpha (PyTorch's convention)."""
+    x = _tensor(x)
+    return where(x > 0, x, (autograd.exp(_negative_part(x)) - 1.0) * alpha)
+
+
+def celu(x: Tensor, alpha: float = 1.0) -> Tensor:
+    """x where x > 0, alpha (e^(x / alpha) - 1) elsewhere."""
+    x = _tensor(x)
+    if alpha == 0:
+        raise ValueError("celu: alpha must not be 0")
+    return where(x > 0, x, (autograd.exp(_negative_part(x) / alpha) - 1.0) * alpha)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(x: Tensor) -> Tensor:
+    """scale * elu(x, alpha) with the self-normalising constants (alpha ~ 1.6733,
+    scale ~ 1.0507)."""
+    return elu(x, _SELU_ALPHA) * _SELU_SCALE
+
+
+def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """x clipped to [min_val, max_val]. The gradient passes only strictly inside (PyTorch's
+    convention: 0 at the bounds themselves)."""
+    x = _tensor(x)
+    if min_val > max_val:
+        raise ValueError(f"hardtanh: min_val {min_val} is greater than max_val {max_val}")
+    inside = (x > min_val) & (x < max_val)
+    return where(inside, x, Tensor(np.clip(x.data, min_val, max_val)))
+
+
+def relu6(x: Tensor) -> Tensor:
+    """min(max(x, 0), 6): ``hardtanh(x, 0, 6)``."""
+    return hardtanh(x, 0.0, 6.0)
+
+
+def hardsigmoid(x: Tensor) -> Tensor:
+    """relu6(x + 3) / 6: 0 below -3, 1 above 3, linear between (gradient 1/6 strictly inside)."""
+    x = _tensor(x)
+    return hardtanh(x + 3.0, 0.0, 6.0) * (1.0 / 6.0)
+
+
+def hardswish(x: Tensor) -> Tensor:
+    """x * hardsigmoid(x)."""
+    x = _tensor(x)
+    return x * hardsigmoid(x)
+
+
+def softsign(x: Tensor) -> Tensor:
+    """x / (1 + |x|) (|.|'(0) = 0)."""
+    x = _tensor(x)
+    return x / (autograd.abs(x) + 1.0)
+
+
+def logsigmoid(x: Tensor) -> Tensor:
+    """ln sigmoid(x) = -softplus(-x): finite for any x (the fused softplus)."""
+    x = _tensor(x)
+    return -autograd.softplus(-x)
+
+
+def prelu(x: Tensor, weight: Tensor) -> Tensor:
+    """x where x > 0, weight * x elsewhere; weight has one value (shared) or one per channel
+    (axis 1 of x). prelu'(0) is the weight, as in PyTorch."""
+    x, weight = _tensor(x), _tensor(weight)
+    if weight.ndim != 1 or weight.shape[0] not in (1, x.shape[1] if x.ndim > 1 else 1):
+        channels = x.shape[1] if x.ndim > 1 else 1
+        raise ValueError(
+            f"prelu: weight must have 1 or {channels} (channels) values, got shape "
+            f"{weight.shape} for input of shape {x.shape}"
+        )
+    w = weight.reshape((-1,) + (1,) * (x.ndim - 2)) if x.ndim > 1 else weight
+    return where(x > 0, x, x * w)
 
 
 # --- linear, convolution, pooling --------------------------------------------------------------
@@ -138,49 +235,232 @@ def _check_conv_weight(weight: Tensor, op: str) -> None:
 
 def conv1d(
     x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
-    dilation: Any = 1,
+    dilation: Any = 1, groups: int = 1,
 ) -> Tensor:  # fmt: skip
-    """x (N, C_in, L), weight (C_out, C_in, K), bias (C_out,) -> (N, C_out, L_out) with
+    """x (N, C_in, L), weight (C_out, C_in / groups, K), bias (C_out,) -> (N, C_out, L_out) with
     L_out = floor((L + 2 padding - dilation (K - 1) - 1) / stride) + 1."""
     _check_conv_weight(weight, "conv1d")
-    return _engine("conv1d")(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
+    return autograd.conv1d(x, weight, bias, stride, padding, dilation, groups)
 
 
 def conv2d(
     x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
-    dilation: Any = 1,
+    dilation: Any = 1, groups: int = 1,
 ) -> Tensor:  # fmt: skip
-    """x (N, C_in, H, W), weight (C_out, C_in, kH, kW), bias (C_out,) -> (N, C_out, H_out, W_out),
-    each output size floor((size + 2 padding - dilation (k - 1) - 1) / stride) + 1."""
+    """x (N, C_in, H, W), weight (C_out, C_in / groups, kH, kW), bias (C_out,) ->
+    (N, C_out, H_out, W_out), each output size floor((size + 2 padding - dilation (k - 1) - 1) /
+    stride) + 1. ``groups`` splits the channels into independent blocks (``groups = C_in``:
+    depthwise)."""
     _check_conv_weight(weight, "conv2d")
-    return _engine("conv2d")(x, weight, bias, stride=stride, padding=padding, dilation=dilation)
+    return autograd.conv2d(x, weight, bias, stride, padding, dilation, groups)
 
 
-def max_pool1d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+def conv_transpose1d(
+    x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+    output_padding: Any = 0, groups: int = 1, dilation: Any = 1,
+) -> Tensor:  # fmt: skip
+    """x (N, C_in, L), weight (C_in, C_out / groups, K), bias (C_out,) -> (N, C_out, L_out),
+    L_out = (L - 1) stride - 2 padding + dilation (K - 1) + output_padding + 1."""
+    _check_conv_weight(weight, "conv_transpose1d")
+    return autograd.conv_transpose1d(
+        x, weight, bias, stride, padding, output_padding, groups, dilation
+    )
+
+
+def conv_transpose2d(
+    x: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+    output_padding: Any = 0, groups: int = 1, dilation: Any = 1,
+) -> Tensor:  # fmt: skip
+    """x (N, C_in, H, W), weight (C_in, C_out / groups, kH, kW), bias (C_out,) ->
+    (N, C_out, H_out, W_out), each output size (size - 1) stride - 2 padding +
+    dilation (k - 1) + output_padding + 1: the adjoint of conv2d (stride 2 upsamples by 2)."""
+    _check_conv_weight(weight, "conv_transpose2d")
+    return autograd.conv_transpose2d(
+        x, weight, bias, stride, padding, output_padding, groups, dilation
+    )
+
+
+def max_pool1d(
+    x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+    ceil_mode: bool = False, return_indices: bool = False,
+) -> Any:  # fmt: skip
     """(N, C, L) -> (N, C, L_out): the largest value of each window (stride defaults to the
-    kernel size)."""
-    return _engine("max_pool1d")(x, kernel_size, stride=stride, padding=padding)
+    kernel size); see ``max_pool2d``."""
+    return autograd.max_pool1d(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
-def max_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """(N, C, H, W) -> (N, C, H_out, W_out): the largest value of each window."""
-    return _engine("max_pool2d")(x, kernel_size, stride=stride, padding=padding)
+def max_pool2d(
+    x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+    ceil_mode: bool = False, return_indices: bool = False,
+) -> Any:  # fmt: skip
+    """(N, C, H, W) -> (N, C, H_out, W_out): the largest value of each window (the gradient
+    goes to the first maximum). ``ceil_mode`` keeps a last, partial window; ``return_indices``
+    also returns each maximum's flat position in its input plane."""
+    return autograd.max_pool2d(x, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
 
 
-def avg_pool1d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """(N, C, L) -> (N, C, L_out): the mean of each window."""
-    return _engine("avg_pool1d")(x, kernel_size, stride=stride, padding=padding)
+def avg_pool1d(
+    x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:  # fmt: skip
+    """(N, C, L) -> (N, C, L_out): the mean of each window; see ``avg_pool2d``."""
+    return autograd.avg_pool1d(x, kernel_size, stride, padding, ceil_mode, count_include_pad)
 
 
-def avg_pool2d(x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """(N, C, H, W) -> (N, C, H_out, W_out): the mean of each window."""
-    return _engine("avg_pool2d")(x, kernel_size, stride=stride, padding=padding)
+def avg_pool2d(
+    x: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+    count_include_pad: bool = True, divisor_override: int | None = None,
+) -> Tensor:  # fmt: skip
+    """(N, C, H, W) -> (N, C, H_out, W_out): the mean of each window; zero padding counts in
+    the mean unless ``count_include_pad=False``; ``ceil_mode`` keeps a last, partial window;
+    ``divisor_override`` divides every window's sum by that number instead."""
+    return autograd.avg_pool2d(
+        x, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+    )
 
 
-def lp_pool2d(x: Tensor, norm_type: float, kernel_size: Any, stride: Any = None) -> Tensor:
+def lp_pool1d(
+    x: Tensor, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False
+) -> Tensor:
+    """(N, C, L) -> (N, C, L_out): (sum of x^p over each window)^(1/p)."""
+    return autograd.lp_pool1d(x, norm_type, kernel_size, stride, ceil_mode=ceil_mode)
+
+
+def lp_pool2d(
+    x: Tensor, norm_type: float, kernel_size: Any, stride: Any = None, ceil_mode: bool = False
+) -> Tensor:
     """(N, C, H, W) -> (N, C, H_out, W_out): (sum of x^p over each window)^(1/p); p = 2 is L2
     pooling."""
-    return _engine("lp_pool2d")(x, norm_type, kernel_size, stride=stride)
+    return autograd.lp_pool2d(x, norm_type, kernel_size, stride, ceil_mode=ceil_mode)
+
+
+def adaptive_avg_pool1d(x: Tensor, output_size: Any) -> Tensor:
+    """(N, C, L) -> (N, C, output_size): the mean of each adaptive window."""
+    return autograd.adaptive_avg_pool1d(x, output_size)
+
+
+def adaptive_avg_pool2d(x: Tensor, output_size: Any) -> Tensor:
+    """(N, C, H, W) -> (N, C, Ho, Wo): the mean of each of Ho x Wo windows covering the input
+    as evenly as possible (PyTorch's windows); ``(1, 1)`` is global average pooling."""
+    return autograd.adaptive_avg_pool2d(x, output_size)
+
+
+def adaptive_max_pool1d(x: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """(N, C, L) -> (N, C, output_size): the maximum of each adaptive window."""
+    return autograd.adaptive_max_pool1d(x, output_size, return_indices)
+
+
+def adaptive_max_pool2d(x: Tensor, output_size: Any, return_indices: bool = False) -> Any:
+    """(N, C, H, W) -> (N, C, Ho, Wo): the maximum of each adaptive window (the gradient goes
+    to the first maximum)."""
+    return autograd.adaptive_max_pool2d(x, output_size, return_indices)
+
+
+# --- resampling, padding, blocks ---------------------------------------------------------------
+
+
+def interpolate(
+    x: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+    align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+) -> Tensor:  # fmt: skip
+    """Resize (N, C, L) or (N, C, H, W) to ``size`` or by ``scale_factor``: modes
+    ``"nearest"``, ``"nearest-exact"``, ``"linear"`` (3-D), ``"bilinear"`` (4-D, with
+    ``align_corners``) and ``"area"`` (see ``autograd.interpolate``)."""
+    return autograd.interpolate(x, size, scale_factor, mode, align_corners, recompute_scale_factor)
+
+
+def upsample(
+    x: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+    align_corners: bool | None = None,
+) -> Tensor:  # fmt: skip
+    """``interpolate`` under its older name (PyTorch keeps it, deprecated)."""
+    return interpolate(x, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(x: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """``interpolate(x, size, scale_factor, mode="nearest")``."""
+    return interpolate(x, size, scale_factor, "nearest")
+
+
+def upsample_bilinear(x: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
+    """``interpolate(x, size, scale_factor, mode="bilinear", align_corners=True)``, as
+    PyTorch's (deprecated) ``upsample_bilinear``."""
+    return interpolate(x, size, scale_factor, "bilinear", True)
+
+
+def pad(
+    x: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None
+) -> Tensor:
+    """PyTorch's padding: ``pad`` lists (before, after) pairs starting from the LAST axis:
+    ``(left, right)`` pads the last axis, ``(left, right, top, bottom)`` the last two. ``mode``:
+    ``"constant"`` (``value``, default 0; a negative width crops), ``"reflect"`` (mirrored
+    without repeating the edge), ``"replicate"`` (the edge repeated) or ``"circular"`` (wrapped
+    around). ``autograd.pad`` takes NumPy's ((before, after), ...) per axis instead."""
+    x = _tensor(x)
+    pads = [int(v) for v in pad]
+    if len(pads) % 2 or len(pads) // 2 > x.ndim:
+        raise ValueError(
+            f"pad: pad must hold (before, after) pairs for at most {x.ndim} dimensions (starting "
+            f"from the last), got {tuple(pad)} for input of shape {x.shape}"
+        )
+    if mode != "constant" and value not in (None, 0, 0.0):
+        raise ValueError(f"pad: value can only be given with mode 'constant', not {mode!r}")
+    k = len(pads) // 2
+    widths = [(0, 0)] * (x.ndim - k) + [(pads[2 * i], pads[2 * i + 1]) for i in reversed(range(k))]
+    grow = [(max(b, 0), max(a, 0)) for b, a in widths]
+    out = autograd.pad(x, grow, 0.0 if value is None else value, mode=mode)
+    if any(b < 0 or a < 0 for b, a in widths):  # negative widths crop (after padding)
+        if mode != "constant":
+            raise ValueError(
+                f"pad: negative padding {tuple(pad)} is only allowed in mode 'constant'"
+            )
+        out = out[tuple(slice(-min(b, 0), n + min(a, 0)) for (b, a), n in zip(widths, out.shape))]
+    return out
+
+
+def pixel_shuffle(x: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C r^2, H, W) -> (*, C, H r, W r)."""
+    return autograd.pixel_shuffle(x, upscale_factor)
+
+
+def pixel_unshuffle(x: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H r, W r) -> (*, C r^2, H, W)."""
+    return autograd.pixel_unshuffle(x, downscale_factor)
+
+
+def unfold(
+    x: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1
+) -> Tensor:
+    """Sliding blocks (im2col): (N, C, H, W) -> (N, C kH kW, L)."""
+    return autograd.unfold(x, kernel_size, dilation, padding, stride)
+
+
+def fold(
+    x: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+    stride: Any = 1,
+) -> Tensor:  # fmt: skip
+    """Blocks back into an image (col2im, overlaps add): (N, C kH kW, L) -> (N, C, H, W)."""
+    return autograd.fold(x, output_size, kernel_size, dilation, padding, stride)
+
+
+# --- distances ---------------------------------------------------------------------------------
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """cos of the angle between x1 and x2 along ``dim`` (norms clamped at eps)."""
+    return autograd.cosine_similarity(x1, x2, dim, eps)
+
+
+def pairwise_distance(
+    x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
+) -> Tensor:
+    """|x1 - x2 + eps|_p along the last axis."""
+    return autograd.pairwise_distance(x1, x2, p, eps, keepdim)
+
+
+def normalize(x: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """x / max(|x|_p, eps) along ``dim``: unit vectors."""
+    return autograd.normalize(x, p, dim, eps)
 
 
 # --- regularisation and normalisation ----------------------------------------------------------
@@ -276,6 +556,111 @@ def layer_norm(
     return out
 
 
+def _normalize_rows(x: Tensor, rows: int, eps: float) -> Tensor:
+    """x normalised within each of ``rows`` consecutive equal slices of its elements (mean 0,
+    biased variance 1). The fused batch-norm gate does it when a slice has several elements:
+    viewed as (1, rows, M), its "channels" are the slices."""
+    flat = x.reshape((1, rows, -1))
+    if flat.shape[2] > 1:
+        out = autograd.batch_norm_train(flat, None, None, eps)[0]
+    else:  # one element per slice: x - mean is 0 (and so is its gradient)
+        xc = flat - flat.mean(2, keepdims=True)
+        out = xc * ((xc * xc).mean(2, keepdims=True) + eps) ** -0.5
+    return out.reshape(x.shape)
+
+
+def _affine(out: Tensor, weight: Tensor | None, bias: Tensor | None) -> Tensor:
+    """``out * weight + bias``, weight and bias per channel (axis 1)."""
+    bshape = (1, out.shape[1]) + (1,) * (out.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(bshape)
+    if bias is not None:
+        out = out + bias.reshape(bshape)
+    return out
+
+
+def group_norm(
+    x: Tensor,
+    num_groups: int,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Split the C channels of x (N, C, *) into ``num_groups`` groups and normalise each
+    example's group (its channels and positions together) to mean 0 and biased variance 1,
+    then ``* weight + bias`` per channel (C,). Independent of the batch: the same in training
+    and evaluation."""
+    x = _tensor(x)
+    if x.ndim < 2:
+        raise ValueError(f"group_norm: expects input of shape (N, C, ...), got {x.shape}")
+    if isinstance(num_groups, bool) or not isinstance(num_groups, int) or num_groups < 1:
+        raise ValueError(f"group_norm: num_groups must be a positive int, got {num_groups!r}")
+    n, c = x.shape[:2]
+    if c % num_groups:
+        raise ValueError(
+            f"group_norm: num_groups {num_groups} does not divide the {c} channels of input "
+            f"{x.shape}"
+        )
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.shape != (c,):
+            raise ValueError(f"group_norm: {name} must have shape ({c},), got {t.shape}")
+    return _affine(_normalize_rows(x, n * num_groups, eps), weight, bias)
+
+
+def instance_norm(
+    x: Tensor,
+    running_mean: Tensor | None = None,
+    running_var: Tensor | None = None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    use_input_stats: bool = True,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each example's each channel of x (N, C, *spatial) over its positions (mean 0,
+    biased variance 1), then ``* weight + bias`` per channel. With ``use_input_stats=False`` the
+    running statistics normalise instead; with running statistics given and
+    ``use_input_stats``, they move ``momentum`` of the way towards the batch's average instance
+    mean and unbiased variance (PyTorch's rule)."""
+    x = _tensor(x)
+    if x.ndim < 3:
+        raise ValueError(f"instance_norm: expects input of shape (N, C, *spatial), got {x.shape}")
+    n, c = x.shape[:2]
+    for name, t in (
+        ("weight", weight), ("bias", bias), ("running_mean", running_mean),
+        ("running_var", running_var),
+    ):  # fmt: skip
+        if t is not None and t.shape != (c,):
+            raise ValueError(
+                f"instance_norm: {name} of shape {t.shape} does not match the {c} channels of "
+                f"input {x.shape}"
+            )
+    if not use_input_stats:
+        if running_mean is None or running_var is None:
+            raise ValueError("instance_norm: use_input_stats=False needs the running statistics")
+        bshape = (1, c) + (1,) * (x.ndim - 2)
+        out = (x - running_mean.reshape(bshape)) * (running_var.reshape(bshape) + eps) ** -0.5
+        return _affine(out, weight, bias)
+    m = x.numel() // (n * c) if n * c else 0
+    if m <= 1:
+        raise ValueError(
+            f"instance_norm: expected more than 1 spatial element when training, got input of "
+            f"shape {x.shape}"
+        )
+    flat = x.reshape((1, n * c, -1))
+    out, mean, var = autograd.batch_norm_train(flat, None, None, eps)
+    if running_mean is not None and running_var is not None:
+        with autograd.no_grad():  # state, not the gradient path
+            running_mean.mul_(1.0 - momentum).add_(
+                mean.reshape(n, c).mean(0).astype(running_mean.dtype), alpha=momentum
+            )
+            unbiased = (var * (m / (m - 1))).reshape(n, c).mean(0)
+            running_var.mul_(1.0 - momentum).add_(
+                unbiased.astype(running_var.dtype), alpha=momentum
+            )
+    return _affine(out.reshape(x.shape), weight, bias)
+
+
 def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     """Rows of weight (num_embeddings, dim) at integer ``indices`` (any shape) ->
     (*indices.shape, dim). The row at ``padding_idx`` receives no gradient. Indices must lie in
@@ -294,9 +679,10 @@ def embedding(indices: Any, weight: Tensor, padding_idx: int | None = None) -> T
     return out
 
 
-def one_hot(indices: Any, num_classes: int = -1) -> Tensor:
-    """Integer indices (any shape) -> int64 (*shape, num_classes) with a 1 at each index."""
-    idx = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+def one_hot(tensor: Any, num_classes: int = -1) -> Tensor:
+    """Integer indices (any shape) -> int64 (*shape, num_classes) with a 1 at each index;
+    ``num_classes=-1`` takes one more than the largest index."""
+    idx = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"one_hot: indices must be integers, got dtype {idx.dtype}")
     if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)):

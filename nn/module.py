@@ -24,6 +24,8 @@ __all__ = [
     "ModuleDict",
     "ModuleList",
     "Parameter",
+    "ParameterDict",
+    "ParameterList",
     "Sequential",
 ]
 
@@ -612,6 +614,122 @@ class ModuleDict(Module):
         items = modules.items() if isinstance(modules, Mapping) else modules
         for k, m in items:
             self[k] = m
+
+
+def _as_parameter(value: Any, owner: str) -> Parameter:
+    """A Parameter as given; a Tensor or array becomes one (sharing its storage), as in PyTorch's
+    parameter containers."""
+    if isinstance(value, Parameter):
+        return value
+    if isinstance(value, (Tensor, np.ndarray)):
+        return Parameter(value)
+    raise TypeError(f"{owner}: expected an nn.Parameter or a Tensor, got {type(value).__name__}")
+
+
+class ParameterList(Module):
+    """A list of parameters, registered under ``"0"``, ``"1"``... so that ``parameters()``,
+    ``state_dict`` and optimizers see them (a plain Python list would hide them). Tensors are
+    wrapped as Parameters."""
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        if values is not None:
+            self.extend(values)
+
+    def _index(self, idx: int) -> str:
+        n = len(self._parameters)
+        if not -n <= idx < n:
+            raise IndexError(f"ParameterList: index {idx} is out of range for {n} parameters")
+        return str(idx % n)
+
+    def __getitem__(self, idx: int | slice) -> Any:
+        if isinstance(idx, slice):
+            return ParameterList(list(self._parameters.values())[idx])
+        return self._parameters[self._index(idx)]
+
+    def __setitem__(self, idx: int, value: Any) -> None:
+        self.register_parameter(self._index(idx), _as_parameter(value, "ParameterList"))
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[Parameter]:
+        return iter(self._parameters.values())  # type: ignore[arg-type]
+
+    def __iadd__(self, values: Iterable[Any]) -> ParameterList:
+        return self.extend(values)
+
+    def append(self, value: Any) -> ParameterList:
+        self.register_parameter(str(len(self._parameters)), _as_parameter(value, "ParameterList"))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        for v in values:
+            self.append(v)
+        return self
+
+    def extra_repr(self) -> str:
+        shown = self._parameters.items()
+        return ", ".join(f"({k}): {tuple(p.shape)}" for k, p in shown if p is not None)
+
+
+class ParameterDict(Module):
+    """A dict of parameters, registered under their keys in insertion order (see
+    ``ParameterList``)."""
+
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None):
+        super().__init__()
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str) -> Parameter:
+        p = self._parameters.get(key)
+        if p is None:
+            raise KeyError(key)
+        return p
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.register_parameter(key, _as_parameter(value, "ParameterDict"))
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self._parameters:
+            raise KeyError(key)
+        delattr(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._parameters
+
+    def __len__(self) -> int:
+        return len(self._parameters)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parameters)
+
+    def keys(self) -> Iterable[str]:
+        return self._parameters.keys()
+
+    def items(self) -> Iterable[tuple[str, Parameter]]:
+        return self._parameters.items()  # type: ignore[return-value]
+
+    def values(self) -> Iterable[Parameter]:
+        return self._parameters.values()  # type: ignore[return-value]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._parameters.get(key, default)
+
+    def pop(self, key: str) -> Parameter:
+        p = self[key]
+        del self[key]
+        return p
+
+    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
+        items = parameters.items() if isinstance(parameters, Mapping) else parameters
+        for k, v in items:
+            self[k] = v
+
+    def extra_repr(self) -> str:
+        shown = self._parameters.items()
+        return ", ".join(f"({k}): {tuple(p.shape)}" for k, p in shown if p is not None)
 
 
 class Identity(Module):

@@ -111,3 +111,13 @@ def test_gemm_accounting_and_epoch_run(capsys):
     assert epoch.main(["--train", "10", "--test", "5", "--systems", "gategrad"]) == 0
     out = capsys.readouterr().out
     assert "gategrad  train" in out and "test accuracy" in out
+
+
+def test_grouped_conv_benchmark_runs(capsys):
+    """The grouped-convolution timing runs end to end on tiny sizes (nothing is asserted about
+    the times)."""
+    from benchmarks import grouped_conv
+
+    assert grouped_conv.main(["--batch", "1", "--size", "4", "--rounds", "1", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "depthwise (G=64)" in out and "grouped/per-group" in out

@@ -3,16 +3,20 @@
 The registry of all gates is ``autograd.graph.GATES``; importing this package fills it.
 """
 
+from .activation import gelu
 from .conv import (
     avg_pool1d,
     avg_pool2d,
     conv1d,
     conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
     lp_pool1d,
     lp_pool2d,
     max_pool1d,
     max_pool2d,
 )
+from .distance import cdist, cosine_similarity, normalize, pairwise_distance
 from .einsum import einsum
 from .elementary import (
     acos,
@@ -81,6 +85,7 @@ from .neural import (
     log_softmax,
     softmax,
 )
+from .padding import pad
 from .recurrent import lstm_composed, lstm_states
 from .reduce import (
     amax,
@@ -96,6 +101,15 @@ from .reduce import (
     std,
     sum,
     var,
+)
+from .resample import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
 )
 from .rounding import (
     ceil,
@@ -132,7 +146,6 @@ from .shape import (
     meshgrid,
     movedim,
     narrow,
-    pad,
     permute,
     repeat_interleave,
     reshape,
@@ -150,6 +163,7 @@ from .shape import (
     unsqueeze,
     vstack,
 )
+from .unfold import fold, unfold
 
 __all__ = [
     "amax", "amin", "index_put", "abs", "add", "batch_norm_composed", "batch_norm_train", "binary_cross_entropy", "argmax", "argmin", "avg_pool1d", "avg_pool2d", "broadcast_to", "cast", "cat",
@@ -170,4 +184,9 @@ __all__ = [
     "roll", "rot90", "round", "rsqrt", "scatter", "scatter_add", "sign", "sin", "sinh", "sort",
     "square", "t", "take_along_dim", "tan", "tensordot", "topk", "trace", "tril", "triu",
     "trunc", "unbind", "unflatten", "vstack",
+    # neural: convolutions, pooling, resampling, padding modes, distances, GELU
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
+    "cdist", "conv_transpose1d", "conv_transpose2d", "cosine_similarity", "fold", "gelu",
+    "interpolate", "normalize", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle",
+    "unfold",
 ]  # fmt: skip

@@ -54,20 +54,44 @@ def _ints(value: Any, nd: int, what: str, op: str, minimum: int) -> tuple[int, .
 class _Geo:
     """The shape arithmetic of one convolution or pooling, in 2-D terms (1-D: height 1).
 
-    ``H, W``: input; ``Hp, Wp``: padded input; ``Ho, Wo``: output.
+    ``H, W``: input; ``Hp, Wp``: padded input; ``Ho, Wo``: output; ``groups``: a grouped
+    convolution's number of channel groups; ``extra``: cells padded after the input (beyond
+    ``p``) so that a pool's last, partial window fits (``ceil_mode``).
     """
 
-    __slots__ = ("nd", "k", "s", "p", "d", "H", "W", "Hp", "Wp", "Ho", "Wo")
+    __slots__ = ("nd", "k", "s", "p", "d", "H", "W", "Hp", "Wp", "Ho", "Wo", "groups", "extra")
 
-    def __init__(self, nd: int, spatial: tuple, k: tuple, s: tuple, p: tuple, d: tuple) -> None:
+    def __init__(
+        self, nd: int, spatial: tuple, k: tuple, s: tuple, p: tuple, d: tuple, groups: int = 1
+    ) -> None:
         if nd == 1:  # a 1-D signal is an image of height 1
             spatial, k, s, p, d = (1, *spatial), (1, *k), (1, *s), (0, *p), (1, *d)
         self.nd = nd
         self.k, self.s, self.p, self.d = k, s, p, d
+        self.groups = groups
+        self.extra = (0, 0)
         self.H, self.W = spatial
         self.Hp, self.Wp = self.H + 2 * p[0], self.W + 2 * p[1]
         self.Ho = (self.Hp - d[0] * (k[0] - 1) - 1) // s[0] + 1  # the course's (W - F + 2P)/S + 1
         self.Wo = (self.Wp - d[1] * (k[1] - 1) - 1) // s[1] + 1
+
+    def use_ceil(self) -> None:
+        """PyTorch's ``ceil_mode``: round the output size up, keeping a last, partial window
+        only if it starts inside the input or its left padding; pad after the input (``extra``,
+        filled like the padding) so that window fits."""
+        sizes, extra = [], []
+        for n, pad, k, s, d, hp in zip(
+            (self.H, self.W), self.p, self.k, self.s, self.d, (self.Hp, self.Wp)
+        ):
+            span = d * (k - 1) + 1
+            out = -(-(hp - span) // s) + 1  # ceil((Hp - span) / s) + 1
+            if (out - 1) * s >= n + pad:  # the last window would start in the right padding
+                out -= 1
+            sizes.append(out)
+            extra.append(max(0, (out - 1) * s + span - hp))
+        self.Ho, self.Wo = sizes
+        self.extra = (extra[0], extra[1])
+        self.Hp, self.Wp = self.Hp + extra[0], self.Wp + extra[1]
 
     def args(self) -> str:
         """The hyper-parameters as the user gave them, for error messages."""
@@ -114,7 +138,7 @@ def _padded(x4: np.ndarray, geo: _Geo, value: float) -> np.ndarray:
     """``x4`` inside a channel-major buffer of Hp x Wp filled with ``value`` (``x4`` itself
     when there is no padding: the strided views below take any layout)."""
     (ph, pw), (h, w) = geo.p, (geo.H, geo.W)
-    if ph == 0 and pw == 0:
+    if geo.Hp == h and geo.Wp == w:
         return x4
     n, c = x4.shape[:2]
     out = _cn_buffer(np.empty, n, c, geo.Hp, geo.Wp, x4.dtype)
@@ -195,14 +219,52 @@ def _gmat(g4: np.ndarray) -> np.ndarray:
     return _cm(g4).reshape(o, n * ho * wo)
 
 
+# A grouped convolution (``groups`` G) joins block g of the input channels only to block g of the
+# output channels: W and the im2col matrix are G blocks of rows, and each product below is
+# np.matmul over a leading axis of G blocks (NumPy calls BLAS once per block: no Python loop over
+# groups or channels). With G = 1 each is the plain 2-D product, the kernels' one GEMM.
+
+
+def _grouped(a: np.ndarray, b: np.ndarray, groups: int, out: Any = None) -> np.ndarray:
+    """Blockwise ``a_g @ b_g``: a (G*R, K) and b (G*K, M) -> (G*R, M) (into ``out``, if given)."""
+    if groups == 1:
+        return np.matmul(a, b, out=out)
+    r, k = a.shape[0] // groups, a.shape[1]
+    res = np.matmul(
+        a.reshape(groups, r, k),
+        b.reshape(groups, k, -1),
+        out=None if out is None else out.reshape(groups, r, -1),  # (a view: it splits axis 0)
+    )
+    return res.reshape(groups * r, -1)
+
+
+def _grouped_tn(a: np.ndarray, b: np.ndarray, groups: int) -> np.ndarray:
+    """Blockwise ``a_g^T @ b_g``: a (G*R, K) and b (G*R, M) -> (G*K, M)."""
+    if groups == 1:
+        return a.T @ b
+    r, k = a.shape[0] // groups, a.shape[1]
+    blocks = np.matmul(a.reshape(groups, r, k).transpose(0, 2, 1), b.reshape(groups, r, -1))
+    return blocks.reshape(groups * k, -1)
+
+
+def _grouped_nt(a: np.ndarray, b: np.ndarray, groups: int) -> np.ndarray:
+    """Blockwise ``a_g @ b_g^T``: a (G*R, M) and b (G*K, M) -> (G*R, K)."""
+    if groups == 1:
+        return a @ b.T
+    r, k = a.shape[0] // groups, b.shape[0] // groups
+    bt = b.reshape(groups, k, -1).transpose(0, 2, 1)
+    return np.matmul(a.reshape(groups, r, -1), bt).reshape(groups * r, k)
+
+
 def _conv_kernel(
     x4: np.ndarray, w4: np.ndarray, b: np.ndarray | None, geo: _Geo, cols: Any = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """z = W @ cols (+ b): one GEMM for the whole batch, channel-major (N, O, Ho, Wo); and cols."""
+    """z = W @ cols (+ b): one GEMM for the whole batch (one per group), channel-major
+    (N, O, Ho, Wo); and cols."""
     n, o = x4.shape[0], w4.shape[0]
     if cols is None:
         cols = _im2col(x4, geo)
-    out = w4.reshape(o, -1) @ cols  # z = W @ cols: the whole batch in one GEMM
+    out = _grouped(w4.reshape(o, -1), cols, geo.groups)  # z = W @ cols: the whole batch at once
     if b is not None:
         out += b[:, None]
     out = _cm(out.reshape(o, n, geo.Ho, geo.Wo))  # the (N, O, Ho, Wo) view of channel-major memory
@@ -218,26 +280,34 @@ def _conv_input_kernel(g4: np.ndarray, w4: np.ndarray, geo: _Geo) -> np.ndarray:
     no more channels than x (ResNet's blocks); with more (O > C) its im2col is the larger one and
     col2im is faster (measured on W4's second conv, 16 -> 32 channels). Other geometries:
     gcols = W^T @ g (one GEMM), added into x one kernel offset at a time (col2im; every view
-    touches an element at most once, so there is no scatter)."""
-    (o, c, kh, kw), n = w4.shape, g4.shape[0]
+    touches an element at most once, so there is no scatter). Grouped: the same, group by group
+    (``_grouped``). The windows must reach the padded input's end (as a convolution's always do;
+    a transposed convolution's ``output_padding`` leaves cells no window covers) for the stride-1
+    form: else col2im."""
+    (o, cg, kh, kw), n = w4.shape, g4.shape[0]
+    groups = geo.groups
+    c = cg * groups
     (ph, pw), (dh, dw) = geo.p, geo.d
     span_h, span_w = dh * (kh - 1), dw * (kw - 1)
     dtype = np.result_type(g4, w4)
-    if geo.s == (1, 1) and ph <= span_h and pw <= span_w and o <= c:
-        flipped = w4[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, O, kH, kW)
-        w2 = np.ascontiguousarray(flipped).reshape(c, -1)
+    covered = geo.Ho + span_h == geo.Hp and geo.Wo + span_w == geo.Wp
+    if geo.s == (1, 1) and ph <= span_h and pw <= span_w and o <= c and covered:
+        # per group, (Cg, Og, kH, kW): the kernel flipped, its channel axes swapped
+        flipped = w4[:, :, ::-1, ::-1].reshape(groups, o // groups, cg, kh, kw)
+        w2 = np.ascontiguousarray(flipped.transpose(0, 2, 1, 3, 4)).reshape(c, -1)
+        rows = o * kh * kw  # of g's im2col matrix
         back = _Geo(2, (geo.Ho, geo.Wo), (kh, kw), (1, 1), (span_h - ph, span_w - pw), (dh, dw))
         gp = _padded(g4, back, 0.0)
         gx = np.empty((c, n, geo.H, geo.W), dtype=dtype)
         flat, hw = gx.reshape(c, -1), geo.H * geo.W
-        parts = _image_chunks(n, w2.shape[1], back, g4.itemsize)
-        buf = np.empty(w2.shape[1] * (parts[0].stop - parts[0].start) * hw, dtype=g4.dtype)
+        parts = _image_chunks(n, rows, back, g4.itemsize)
+        buf = np.empty(rows * (parts[0].stop - parts[0].start) * hw, dtype=g4.dtype)
         for part in parts:  # one buffer for every block: a fresh array per block costs more
-            cols = _im2col(gp[part], back, True, buf[: w2.shape[1] * (part.stop - part.start) * hw])
-            np.matmul(w2, cols, out=flat[:, part.start * hw : part.stop * hw])
+            cols = _im2col(gp[part], back, True, buf[: rows * (part.stop - part.start) * hw])
+            _grouped(w2, cols, groups, out=flat[:, part.start * hw : part.stop * hw])
         gx = _cm(gx)
         return gx[:, :, 0, :] if geo.nd == 1 else gx
-    gcols = w4.reshape(o, -1).T @ _gmat(g4)  # (C*kH*kW, N*Ho*Wo)
+    gcols = _grouped_tn(w4.reshape(o, -1), _gmat(g4), groups)  # (C*kH*kW, N*Ho*Wo)
     gcols = gcols.reshape(c, kh, kw, n, geo.Ho, geo.Wo)
     gx = _cn_buffer(np.zeros, n, c, geo.Hp, geo.Wp, gcols.dtype)
     for i in range(kh):
@@ -250,10 +320,11 @@ def _conv_input_kernel(g4: np.ndarray, w4: np.ndarray, geo: _Geo) -> np.ndarray:
 def _conv_weight_kernel(
     x4: np.ndarray, g4: np.ndarray, geo: _Geo, cols: np.ndarray | None = None
 ) -> np.ndarray:
-    """dW = g @ cols^T: one GEMM over the whole batch (``cols``: the forward's, when kept)."""
+    """dW = g @ cols^T: one GEMM over the whole batch, one per group (``cols``: the forward's,
+    when kept)."""
     if cols is None:
         cols = _im2col(x4, geo)
-    return _gmat(g4) @ cols.T  # (O, C*kH*kW)
+    return _grouped_nt(_gmat(g4), cols, geo.groups)  # (O, C/groups*kH*kW)
 
 
 # --- convolution gates -------------------------------------------------------------------------
@@ -269,63 +340,121 @@ def _conv_record(x: Tensor, w: Tensor, b: Tensor | None, geo: _Geo, cols: Any = 
     return _wrap(out)
 
 
-def _conv(
-    op: str, nd: int, x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any
-) -> Tensor:
+def _conv_operands(
+    op: str, nd: int, x: Any, weight: Any, bias: Any, groups: Any, transposed: bool
+) -> tuple[Tensor, Tensor, Tensor | None, int, bool]:
+    """Check a (transposed) convolution's operands: x (N, C, ...) or one (C, ...) sample, the
+    weight (out, in/groups, k...) or, transposed, (in, out/groups, k...), the bias (out,).
+    Returns x batched, weight, bias, groups, and whether x was unbatched."""
     x, w = _t(x), _t(weight)
     unbatched = x.ndim == nd + 1
     if unbatched:  # PyTorch also takes a single (C, ...) sample
         x = x.reshape((1, *x.shape))
     _check_input(op, x, nd)
+    k = "kW" if nd == 1 else "kH, kW"
+    layout = f"(in_ch, out_ch/groups, {k})" if transposed else f"(out_ch, in_ch/groups, {k})"
     if w.ndim != nd + 2:
-        layout = "(out_ch, in_ch, kW)" if nd == 1 else "(out_ch, in_ch, kH, kW)"
         raise ValueError(f"{op}: expects a {nd + 2}-D weight {layout}, got shape {w.shape}")
     if 0 in w.shape:
         raise ValueError(f"{op}: the weight has a zero-size dimension (shape {w.shape})")
-    if w.shape[1] != x.shape[1]:
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    groups = int(groups)
+    c = x.shape[1]
+    shapes = f"input shape {x.shape}, weight shape {w.shape} {layout}, groups {groups}"
+    if c % groups:
         raise ValueError(
-            f"{op}: input has {x.shape[1]} channels but the weight expects {w.shape[1]} "
-            f"(input shape {x.shape}, weight shape {w.shape})"
+            f"{op}: groups {groups} does not divide the input's {c} channels ({shapes})"
         )
+    if transposed:
+        if w.shape[0] != c:
+            raise ValueError(
+                f"{op}: input has {c} channels but the weight has {w.shape[0]} input channels "
+                f"({shapes})"
+            )
+        out_ch = w.shape[1] * groups
+    else:
+        if w.shape[0] % groups:
+            raise ValueError(
+                f"{op}: groups {groups} does not divide the weight's {w.shape[0]} output "
+                f"channels ({shapes})"
+            )
+        if w.shape[1] * groups != c:
+            per = f" per group x {groups} groups = {w.shape[1] * groups}" if groups > 1 else ""
+            raise ValueError(
+                f"{op}: input has {c} channels but the weight expects {w.shape[1]}{per} ({shapes})"
+            )
+        out_ch = w.shape[0]
     if w.dtype != x.dtype:
         raise TypeError(f"{op}: input dtype {x.dtype} and weight dtype {w.dtype} differ")
     b = None
     if bias is not None:
         b = _t(bias)
-        if b.shape != (w.shape[0],):
+        if b.shape != (out_ch,):
             raise ValueError(
-                f"{op}: bias must have shape ({w.shape[0]},) for weight shape {w.shape}, "
+                f"{op}: bias must have shape ({out_ch},) for {out_ch} output channels ({shapes}), "
                 f"got {b.shape}"
             )
         if b.dtype != x.dtype:
             raise TypeError(f"{op}: input dtype {x.dtype} and bias dtype {b.dtype} differ")
+    return x, w, b, groups, unbatched
+
+
+def _conv(
+    op: str,
+    nd: int,
+    x: Any,
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    groups: Any = 1,
+) -> Tensor:
+    x, w, b, groups, unbatched = _conv_operands(op, nd, x, weight, bias, groups, False)
     s = _ints(stride, nd, "stride", op, 1)
     p = _ints(padding, nd, "padding", op, 0)
     d = _ints(dilation, nd, "dilation", op, 1)
     geo = _geometry(op, nd, x, w.shape[2:], s, p, d)
+    geo.groups = groups
     out = _conv_record(x, w, b, geo)
     return out.reshape(out.shape[1:]) if unbatched else out
 
 
 def conv1d(
-    x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, dilation: Any = 1
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
 ) -> Tensor:
-    """1-D cross-correlation, PyTorch's ``conv1d``: x (N, C, L), weight (O, C, kW), bias (O,)
-    -> (N, O, Lo) with ``Lo = (L + 2*padding - dilation*(kW-1) - 1) // stride + 1``."""
-    return _conv("conv1d", 1, x, weight, bias, stride, padding, dilation)
+    """1-D cross-correlation, PyTorch's ``conv1d``: x (N, C, L), weight (O, C/groups, kW),
+    bias (O,) -> (N, O, Lo) with ``Lo = (L + 2*padding - dilation*(kW-1) - 1) // stride + 1``.
+    ``groups`` splits the channels as in ``conv2d``."""
+    return _conv("conv1d", 1, x, weight, bias, stride, padding, dilation, groups)
 
 
 def conv2d(
-    x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, dilation: Any = 1
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
 ) -> Tensor:
-    """2-D cross-correlation, PyTorch's ``conv2d``: x (N, C, H, W), weight (O, C, kH, kW),
+    """2-D cross-correlation, PyTorch's ``conv2d``: x (N, C, H, W), weight (O, C/groups, kH, kW),
     bias (O,) -> (N, O, Ho, Wo), ``Ho = (H + 2*pH - dH*(kH-1) - 1) // sH + 1`` (likewise Wo).
-    stride, padding and dilation are an int or a pair.
+    stride, padding and dilation are an int or a pair. With ``groups`` G, the channels split into
+    G blocks and output block g sees only input block g (G must divide C and O); ``groups = C``
+    with O = m*C is the depthwise convolution (each channel its own m filters).
 
     >>> conv2d(zeros(8, 3, 32, 32), zeros(16, 3, 5, 5), padding=2, stride=1).shape
     (8, 16, 32, 32)
     """
-    return _conv("conv2d", 2, x, weight, bias, stride, padding, dilation)
+    return _conv("conv2d", 2, x, weight, bias, stride, padding, dilation, groups)
 
 
 def _conv_rule(node: Node, g: Tensor) -> tuple:
@@ -392,7 +521,7 @@ def CONV_INPUT_GRAD(node: Node, h: Tensor) -> tuple:
 def conv_weight_grad(x: Tensor, g: Tensor, geo: _Geo, cols: Any = None) -> Tensor:
     """The gradient of a convolution with respect to its weight (x correlated with ``g``), as a
     gate. ``cols`` is the forward's im2col matrix of x, when it was kept."""
-    w_shape = (g.shape[1], x.shape[1], *geo.k[2 - geo.nd :])
+    w_shape = (g.shape[1], x.shape[1] // geo.groups, *geo.k[2 - geo.nd :])
     out = _conv_weight_kernel(_as4(x.data), _as4(g.data), geo, cols).reshape(w_shape)
     return record(CONV_WEIGHT_GRAD, out, (x, g), cols, geo)
 
@@ -409,21 +538,173 @@ def CONV_WEIGHT_GRAD(node: Node, h: Tensor) -> tuple:
     return gx, gg
 
 
+# --- transposed convolution --------------------------------------------------------------------
+#
+# A transposed convolution is the adjoint of a convolution: its forward is conv's input gradient
+# (each input position sends x * W to its window of the output), by the same kernel; its rule is
+# a convolution (for x) and conv's weight gradient with the roles of x and g swapped (for W). Its
+# geometry is that of the convolution it transposes, which maps the output (of size
+# (L - 1) s - 2p + d (k - 1) + output_padding + 1) back to the input.
+
+
+def _conv_transpose(
+    op: str,
+    nd: int,
+    x: Any,
+    weight: Any,
+    bias: Any,
+    stride: Any,
+    padding: Any,
+    output_padding: Any,
+    groups: Any,
+    dilation: Any,
+) -> Tensor:
+    x, w, b, groups, unbatched = _conv_operands(op, nd, x, weight, bias, groups, True)
+    s = _ints(stride, nd, "stride", op, 1)
+    p = _ints(padding, nd, "padding", op, 0)
+    extra = _ints(output_padding, nd, "output_padding", op, 0)
+    d = _ints(dilation, nd, "dilation", op, 1)
+    if any(e >= si and e >= di for e, si, di in zip(extra, s, d)):
+        raise ValueError(
+            f"{op}: output_padding {output_padding!r} must be smaller than either the stride "
+            f"{stride!r} or the dilation {dilation!r}"
+        )
+    k = w.shape[2:]
+    size = tuple(
+        (n - 1) * si - 2 * pi + di * (ki - 1) + ei + 1
+        for n, si, pi, di, ki, ei in zip(x.shape[2:], s, p, d, k, extra)
+    )
+    if any(v <= 0 for v in size):
+        raise ValueError(
+            f"{op}: the output size {size} is not positive ((in - 1) * stride - 2 * padding + "
+            f"dilation * (kernel - 1) + output_padding + 1 for input shape {x.shape}, kernel {k}, "
+            f"stride {s}, padding {p}, dilation {d}, output_padding {extra})"
+        )
+    geo = _Geo(nd, size, k, s, p, d, groups)
+    # output_padding adds cells after the last window: the convolution of `size` could fit one
+    # window more there (where output_padding >= stride), but it is transposing x's windows
+    geo.Wo = x.shape[-1]
+    if nd == 2:
+        geo.Ho = x.shape[2]
+    out = _conv_input_kernel(_as4(x.data), _as4(w.data), geo)  # z = sum over windows of x W
+    if b is not None:
+        out += b.data[(slice(None),) + (None,) * nd]
+    res = record(_CONV_T[nd], out, (x, w) if b is None else (x, w, b), None, geo)
+    return res.reshape(res.shape[1:]) if unbatched else res
+
+
+def conv_transpose1d(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> Tensor:
+    """PyTorch's ``conv_transpose1d`` (its argument order): x (N, C_in, L), weight
+    (C_in, C_out/groups, kW), bias (C_out,) -> (N, C_out, Lo),
+    ``Lo = (L - 1)*stride - 2*padding + dilation*(kW - 1) + output_padding + 1``: the gradient
+    of ``conv1d`` with respect to its input, as a layer."""
+    return _conv_transpose(
+        "conv_transpose1d", 1, x, weight, bias, stride, padding, output_padding, groups, dilation
+    )
+
+
+def conv_transpose2d(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    groups: int = 1,
+    dilation: Any = 1,
+) -> Tensor:
+    """PyTorch's ``conv_transpose2d`` (its argument order): x (N, C_in, H, W), weight
+    (C_in, C_out/groups, kH, kW), bias (C_out,) -> (N, C_out, Ho, Wo),
+    ``Ho = (H - 1)*sH - 2*pH + dH*(kH - 1) + output_padding + 1`` (likewise Wo): each input
+    position adds ``x * W`` into its window of the output, so stride 2 upsamples by 2. The
+    adjoint of ``conv2d`` with the same arguments; ``output_padding`` (smaller than the stride or
+    the dilation) picks among the output sizes that convolve back to H.
+
+    >>> conv_transpose2d(zeros(8, 16, 16, 16), zeros(16, 3, 4, 4), stride=2, padding=1).shape
+    (8, 3, 32, 32)
+    """
+    return _conv_transpose(
+        "conv_transpose2d", 2, x, weight, bias, stride, padding, output_padding, groups, dilation
+    )
+
+
+def _conv_transpose_rule(node: Node, g: Tensor) -> tuple:
+    x, w = node.inputs[0], node.inputs[1]
+    geo = node.attrs
+    gx = _conv_record(g, w, None, geo) if x.requires_grad else None  # conv(g, W)
+    gw = conv_weight_grad(g, x, geo) if w.requires_grad else None  # g correlated with x
+    if len(node.inputs) == 2:
+        return gx, gw
+    b = node.inputs[2]
+    gb = g.sum(axis=(0, 2) if geo.nd == 1 else (0, 2, 3)) if b.requires_grad else None
+    return gx, gw, gb
+
+
+def _conv_transpose_arrays(node: Node, g: np.ndarray) -> tuple:
+    x, w = node.inputs[0], node.inputs[1]
+    geo = node.attrs
+    g4 = _as4(g)
+    gx = _conv_kernel(g4, _as4(w.data), None, geo)[0] if x.requires_grad else None
+    gw = None
+    if w.requires_grad:
+        gw = _conv_weight_kernel(g4, _as4(x.data), geo).reshape(w.shape)
+    if len(node.inputs) == 2:
+        return gx, gw
+    gb = np.add.reduce(_gmat(g4), axis=1) if node.inputs[2].requires_grad else None
+    return gx, gw, gb
+
+
+_CONV_T_RULE = (
+    "the adjoint of conv: x receives conv(g, W), W receives g correlated with x "
+    "(conv_weight_grad), the bias receives g summed over batch and positions"
+)
+_CONV_T = {
+    1: gate("conv_transpose1d", _CONV_T_RULE)(_conv_transpose_rule),
+    2: gate("conv_transpose2d", _CONV_T_RULE)(_conv_transpose_rule),
+}
+for _gate in _CONV_T.values():
+    _gate.on_arrays(_conv_transpose_arrays)
+    _gate.fresh_views = True  # gx is the channel-major view of an array it just made
+
+
 # --- pooling: shared ---------------------------------------------------------------------------
 
 
 def _pool_geometry(
-    op: str, nd: int, x: Tensor, kernel_size: Any, stride: Any, padding: Any
+    op: str,
+    nd: int,
+    x: Tensor,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
 ) -> _Geo:
     _check_input(op, x, nd)
     k = _ints(kernel_size, nd, "kernel_size", op, 1)
     s = k if stride is None else _ints(stride, nd, "stride", op, 1)
     p = _ints(padding, nd, "padding", op, 0)
+    d = _ints(dilation, nd, "dilation", op, 1)
     if any(pi > ki // 2 for pi, ki in zip(p, k)):
         raise ValueError(
             f"{op}: padding {padding!r} must be at most half the kernel size {kernel_size!r}"
         )
-    return _geometry(op, nd, x, k, s, p, (1,) * nd)
+    if not ceil_mode:
+        return _geometry(op, nd, x, k, s, p, d)
+    geo = _Geo(nd, x.shape[2:], k, s, p, d)
+    geo.use_ceil()  # (a window may overhang the padded input, if it starts inside it)
+    if geo.Ho < 1 or geo.Wo < 1:
+        _geometry(op, nd, x, k, s, p, d)  # raises: the window does not fit at all
+    return geo
 
 
 def _pool_input(op: str, nd: int, x: Any) -> tuple[Tensor, bool]:
@@ -438,11 +719,17 @@ def _offsets(geo: _Geo) -> list[tuple[int, int]]:
 
 def _tiles(geo: _Geo) -> bool:
     """Do the windows cover the padded input exactly once (kernel == stride, nothing left)?"""
-    return geo.k == geo.s and geo.Ho * geo.s[0] == geo.Hp and geo.Wo * geo.s[1] == geo.Wp
+    return (
+        geo.k == geo.s
+        and geo.d == (1, 1)
+        and geo.Ho * geo.s[0] == geo.Hp
+        and geo.Wo * geo.s[1] == geo.Wp
+    )
 
 
 def _disjoint(geo: _Geo) -> bool:
-    return geo.s[0] >= geo.k[0] and geo.s[1] >= geo.k[1]
+    """Do no two windows share an element (each stride at least the window's span)?"""
+    return all(s >= d * (k - 1) + 1 for s, d, k in zip(geo.s, geo.d, geo.k))
 
 
 def _spread(piece: Any, geo: _Geo, n: int, c: int, dtype: Any) -> np.ndarray:
@@ -466,18 +753,42 @@ def _spread(piece: Any, geo: _Geo, n: int, c: int, dtype: Any) -> np.ndarray:
 # --- max pooling -------------------------------------------------------------------------------
 
 
-def _max_pool(op: str, nd: int, x: Any, kernel_size: Any, stride: Any, padding: Any) -> Tensor:
+def _max_pool(
+    op: str,
+    nd: int,
+    x: Any,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
     x, unbatched = _pool_input(op, nd, x)
-    geo = _pool_geometry(op, nd, x, kernel_size, stride, padding)
+    geo = _pool_geometry(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode)
     recording = x.requires_grad and modes().enabled  # (no index array to keep otherwise)
-    out, idx = _max_pool_kernel(x.data, geo, recording)
+    out, idx = _max_pool_kernel(x.data, geo, recording or return_indices)
     if geo.nd == 1:
         out = out[:, :, 0, :]
     if recording:
         res = _recorded(_MAX_POOL[nd], out, (x,), idx, geo)
     else:
         res = _wrap(out)
-    return res.reshape(res.shape[1:]) if unbatched else res
+    res = res.reshape(res.shape[1:]) if unbatched else res
+    if not return_indices:
+        return res
+    where = _flat_indices(idx, geo)
+    return res, _wrap(where.reshape(res.shape))
+
+
+def _flat_indices(idx: np.ndarray, geo: _Geo) -> np.ndarray:
+    """Each window's maximum as PyTorch's ``return_indices`` gives it: its position in the
+    flattened (unpadded) input plane, ``row * W + column`` (int64)."""
+    (sh, sw), (ph, pw), (dh, dw), kw = geo.s, geo.p, geo.d, geo.k[1]
+    i, j = np.divmod(idx.astype(np.int64), kw)
+    rows = np.arange(geo.Ho)[:, None] * sh - ph + i * dh
+    cols = np.arange(geo.Wo) * sw - pw + j * dw
+    return rows * geo.W + cols
 
 
 def _max_pool_kernel(x: np.ndarray, geo: _Geo, routing: bool) -> tuple[np.ndarray, Any]:
@@ -501,17 +812,42 @@ def _max_pool_kernel(x: np.ndarray, geo: _Geo, routing: bool) -> tuple[np.ndarra
     return out, idx
 
 
-def max_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
+def max_pool1d(
+    x: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
     """Max over windows of (N, C, L); stride defaults to kernel_size; padding (at most half the
-    kernel) pads with -inf. The gradient goes to the first maximum of each window."""
-    return _max_pool("max_pool1d", 1, x, kernel_size, stride, padding)
+    kernel) pads with -inf. The gradient goes to the first maximum of each window. ``ceil_mode``,
+    ``dilation`` and ``return_indices`` as in ``max_pool2d``."""
+    return _max_pool(
+        "max_pool1d", 1, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
 
 
-def max_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """Max over windows of (N, C, H, W); kernel_size, stride (default: kernel_size) and padding
-    (at most half the kernel, pads with -inf) are an int or a pair. The gradient goes to the
-    first maximum of each window in row-major order."""
-    return _max_pool("max_pool2d", 2, x, kernel_size, stride, padding)
+def max_pool2d(
+    x: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Any:
+    """Max over windows of (N, C, H, W); kernel_size, stride (default: kernel_size), padding
+    (at most half the kernel, pads with -inf) and dilation (the gap between a window's taps) are
+    an int or a pair. The gradient goes to the first maximum of each window in row-major order.
+    ``ceil_mode`` rounds the output size up: a last, partial window is kept when it starts inside
+    the input or its left padding (PyTorch's rule). ``return_indices`` also returns each
+    maximum's position in the flattened input plane (``row * W + column``, int64), as PyTorch
+    does."""
+    return _max_pool(
+        "max_pool2d", 2, x, kernel_size, stride, padding, dilation, ceil_mode, return_indices
+    )
 
 
 def _max_pool_rule(node: Node, g: Tensor) -> tuple:
@@ -569,41 +905,109 @@ def MAX_POOL_PICK(node: Node, g: Tensor) -> tuple:
 # --- average and power-average pooling ---------------------------------------------------------
 
 
-def _avg_pool_record(x: Tensor, geo: _Geo) -> Tensor:
+def _avg_scale(geo: _Geo, count_include_pad: bool = True, divisor_override: Any = None) -> Any:
+    """1 / each window's divisor, PyTorch's rule: the window clipped to the padded input (the
+    ``ceil_mode`` overhang never counts), or to the input alone without ``count_include_pad``.
+    A float when every window has the full kernel size (the common case), else an (Ho, Wo)
+    array."""
+    if divisor_override is not None:
+        return 1.0 / divisor_override
+    counts = []
+    for n, p, k, s, o in zip((geo.H, geo.W), geo.p, geo.k, geo.s, (geo.Ho, geo.Wo)):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, n + p)
+        if not count_include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, n)
+        counts.append(end - start)
+    size = np.multiply.outer(counts[0], counts[1])
+    if (size == geo.k[0] * geo.k[1]).all():
+        return 1.0 / (geo.k[0] * geo.k[1])
+    return 1.0 / size
+
+
+def _avg_pool_record(x: Tensor, geo: _Geo, scale: Any = None) -> Tensor:
+    """Window means (``scale``: 1 / each window's divisor, see ``_avg_scale``; by default
+    1 / the kernel's size)."""
+    if scale is None:
+        scale = 1.0 / (geo.k[0] * geo.k[1])
     xp = _padded(_as4(x.data), geo, 0.0)
     out = None
     for i, j in _offsets(geo):
         v = _windows(xp, geo, i, j)
         out = v.copy(order="K") if out is None else np.add(out, v, out=out)
-    out *= 1.0 / (geo.k[0] * geo.k[1])  # z = window mean, padding counted (count_include_pad)
+    out *= scale  # z = window sum / divisor (padding counted: count_include_pad)
     if geo.nd == 1:
         out = out[:, :, 0, :]
     if x.requires_grad:
-        return _recorded(_AVG_POOL[geo.nd], out, (x,), None, geo)
+        return _recorded(_AVG_POOL[geo.nd], out, (x,), None, (geo, scale))
     return _wrap(out)
 
 
-def _avg_pool(op: str, nd: int, x: Any, kernel_size: Any, stride: Any, padding: Any) -> Tensor:
+def _avg_pool(
+    op: str,
+    nd: int,
+    x: Any,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: Any = None,
+) -> Tensor:
     x, unbatched = _pool_input(op, nd, x)
-    geo = _pool_geometry(op, nd, x, kernel_size, stride, padding)
-    res = _avg_pool_record(x, geo)
+    geo = _pool_geometry(op, nd, x, kernel_size, stride, padding, 1, ceil_mode)
+    if divisor_override is not None and (
+        isinstance(divisor_override, bool)
+        or not isinstance(divisor_override, (int, np.integer))
+        or divisor_override < 1
+    ):
+        raise ValueError(f"{op}: divisor_override must be a positive int, got {divisor_override!r}")
+    res = _avg_pool_record(x, geo, _avg_scale(geo, count_include_pad, divisor_override))
     return res.reshape(res.shape[1:]) if unbatched else res
 
 
-def avg_pool1d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """Mean over windows of (N, C, L); zero padding counts in the mean (PyTorch's default
-    ``count_include_pad=True``); stride defaults to kernel_size."""
-    return _avg_pool("avg_pool1d", 1, x, kernel_size, stride, padding)
+def avg_pool1d(
+    x: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+) -> Tensor:
+    """Mean over windows of (N, C, L); stride defaults to kernel_size; ``ceil_mode`` and
+    ``count_include_pad`` as in ``avg_pool2d``."""
+    return _avg_pool("avg_pool1d", 1, x, kernel_size, stride, padding, ceil_mode, count_include_pad)
 
 
-def avg_pool2d(x: Any, kernel_size: Any, stride: Any = None, padding: Any = 0) -> Tensor:
-    """Mean over windows of (N, C, H, W); zero padding counts in the mean (PyTorch's default
-    ``count_include_pad=True``); kernel_size, stride (default kernel_size), padding: int or pair."""
-    return _avg_pool("avg_pool2d", 2, x, kernel_size, stride, padding)
+def avg_pool2d(
+    x: Any,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """Mean over windows of (N, C, H, W); kernel_size, stride (default kernel_size), padding:
+    int or pair. PyTorch's divisors: zero padding counts in the mean (``count_include_pad=True``,
+    the default) or not (False: each window divides by its cells inside the input);
+    ``ceil_mode`` keeps a last, partial window (as in ``max_pool2d``), whose overhang past the
+    padding never counts; ``divisor_override`` divides every window by that number instead."""
+    return _avg_pool(
+        "avg_pool2d",
+        2,
+        x,
+        kernel_size,
+        stride,
+        padding,
+        ceil_mode,
+        count_include_pad,
+        divisor_override,
+    )
 
 
 def _avg_pool_rule(node: Node, g: Tensor) -> tuple:
-    return (avg_pool_grad(g, node.attrs),)
+    return (avg_pool_grad(g, *node.attrs),)
 
 
 _AVG_RULE = "spreads: each window's gradient is shared equally by its kernel positions"
@@ -614,35 +1018,45 @@ _AVG_POOL = {
 AVG_POOL1D, AVG_POOL2D = _AVG_POOL[1], _AVG_POOL[2]
 
 
-def avg_pool_grad(g: Tensor, geo: _Geo) -> Tensor:
-    """Spread ``g`` (pool-output shaped) evenly over each window (the adjoint of avg pooling),
-    as a gate: the avg-pool rule, itself differentiable."""
-    share = _as4(g.data) * (1.0 / (geo.k[0] * geo.k[1]))  # dx = g / window size, per window
+def avg_pool_grad(g: Tensor, geo: _Geo, scale: Any = None) -> Tensor:
+    """Spread ``g`` (pool-output shaped) evenly over each window (the adjoint of avg pooling;
+    ``scale`` as in ``_avg_pool_record``), as a gate: the avg-pool rule, itself differentiable."""
+    if scale is None:
+        scale = 1.0 / (geo.k[0] * geo.k[1])
+    share = (_as4(g.data) * scale).astype(g.dtype, copy=False)  # dx = g / divisor, per window
 
     def piece(off: int, out: np.ndarray) -> None:
         np.copyto(out, share)
 
     out = _spread(piece, geo, g.shape[0], g.shape[1], g.dtype)
-    return record(AVG_POOL_GRAD, out, (g,), None, geo)
+    return record(AVG_POOL_GRAD, out, (g,), None, (geo, scale))
 
 
 @gate(
     "avg_pool_grad", "averages: g receives the average pooling of the upstream gradient", reads=()
 )
 def AVG_POOL_GRAD(node: Node, h: Tensor) -> tuple:
-    return (_avg_pool_record(h, node.attrs),)
+    return (_avg_pool_record(h, *node.attrs),)
 
 
 def _lp_pool(
-    op: str, nd: int, x: Any, norm_type: float, kernel_size: Any, stride: Any, padding: Any
+    op: str,
+    nd: int,
+    x: Any,
+    norm_type: float,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    ceil_mode: bool = False,
 ) -> Tensor:
     x, unbatched = _pool_input(op, nd, x)
     if not norm_type > 0:
         raise ValueError(f"{op}: norm_type must be positive, got {norm_type!r}")
-    geo = _pool_geometry(op, nd, x, kernel_size, stride, padding)
+    geo = _pool_geometry(op, nd, x, kernel_size, stride, padding, 1, ceil_mode)
     size = geo.k[0] * geo.k[1]
-    # composite: (mean of x^p over the window * window size)^(1/p) = (sum x^p)^(1/p)
-    total = _avg_pool_record(x**norm_type, geo) * float(size)
+    # composite: (mean of x^p over the window * window size)^(1/p) = (sum x^p)^(1/p); a partial
+    # ceil_mode window is scaled up to the kernel's size, as PyTorch's lp_pool does
+    total = _avg_pool_record(x**norm_type, geo, _avg_scale(geo)) * float(size)
     # A window summing to 0 gives 0 with gradient 0 (PyTorch's convention), not inf * 0 = NaN:
     # the root only sees a safe stand-in there, and `where` sends it no gradient.
     zero = total == 0.0
@@ -652,17 +1066,27 @@ def _lp_pool(
 
 
 def lp_pool1d(
-    x: Any, norm_type: float, kernel_size: Any, stride: Any = None, padding: Any = 0
+    x: Any,
+    norm_type: float,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
 ) -> Tensor:
     """Power-average pooling over (N, C, L): ``(sum over the window of x^p)^(1/p)``."""
-    return _lp_pool("lp_pool1d", 1, x, norm_type, kernel_size, stride, padding)
+    return _lp_pool("lp_pool1d", 1, x, norm_type, kernel_size, stride, padding, ceil_mode)
 
 
 def lp_pool2d(
-    x: Any, norm_type: float, kernel_size: Any, stride: Any = None, padding: Any = 0
+    x: Any,
+    norm_type: float,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
 ) -> Tensor:
     """Power-average pooling over (N, C, H, W): ``(sum over the window of x^p)^(1/p)``; p = 2 is
     the course's L2 pooling. PyTorch's semantics: x^p is not taken in absolute value (odd p with
     a negative window sum gives NaN, like ``torch.nn.functional.lp_pool2d``), and a window whose
     sum is 0 has output 0 and gradient 0. A composition of pow, avg_pool2d, mul and where."""
-    return _lp_pool("lp_pool2d", 2, x, norm_type, kernel_size, stride, padding)
+    return _lp_pool("lp_pool2d", 2, x, norm_type, kernel_size, stride, padding, ceil_mode)

@@ -162,7 +162,9 @@ def test_flatten_and_activation_layers():
     np.testing.assert_allclose(nn.Softmax(dim=1)(x).data, sm, rtol=1e-6)
     np.testing.assert_allclose(nn.LogSoftmax(dim=1)(x).data, np.log(sm), rtol=1e-5, atol=1e-6)
     gelu = 0.5 * d * (1 + np.tanh(math.sqrt(2 / math.pi) * (d + 0.044715 * d**3)))
-    np.testing.assert_allclose(nn.GELU()(x).data, gelu, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(nn.GELU("tanh")(x).data, gelu, rtol=1e-5, atol=1e-7)
+    exact = np.array([v * 0.5 * (1 + math.erf(v / math.sqrt(2))) for v in d.ravel()])
+    np.testing.assert_allclose(nn.GELU()(x).data, exact.reshape(d.shape), rtol=1e-6, atol=1e-7)
 
 
 def test_activation_layers_gradcheck():
@@ -174,6 +176,7 @@ def test_activation_layers_gradcheck():
         nn.Softmax(0),
         nn.LogSoftmax(1),
         nn.GELU(),
+        nn.GELU("tanh"),
     ):
         assert gradcheck(layer, [x])
     assert gradcheck(nn.ReLU(), [ag.tensor(x.data + np.sign(x.data) * 0.1, requires_grad=True)])
