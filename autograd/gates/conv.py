@@ -34,6 +34,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..graph import Node, gate, modes
 from ..tensor import Tensor, _recorded, _wrap
+from . import conv_rows
 from ._common import _t, record
 from .elementwise import where
 
@@ -147,40 +148,26 @@ def _crop(a: np.ndarray, geo: _Geo) -> np.ndarray:
 
 # --- convolution kernels (NumPy) ---------------------------------------------------------------
 #
-# Each convolution is one im2col matrix and one GEMM for the whole batch; the forward's matrix is
-# kept for the weight gradient (rebuilding it there costs about as much as that GEMM). The input
-# gradient, computed as a convolution of g, builds its im2col a few images at a time in one
-# reused buffer the size of the L2 cache (``_image_chunks``): at CIFAR scale the whole matrix is
-# tens of MB, and that one is not kept. (Blocks for the forward as well were measured slower:
-# they must still fill the kept matrix.)
+# Each convolution is a GEMM over an im2col matrix. At stride 1 (every conv of a ResNet block and
+# of the small CNNs, and the input gradient of each, itself a stride-1 convolution) the matrix is
+# built over padded rows a few images at a time, in a buffer that stays in the cache
+# (``conv_rows``), and only the padded input is kept for the weight gradient. Other strides take
+# the readable general form below: one im2col matrix and one GEMM for the whole batch, the matrix
+# kept for the weight gradient (rebuilding it there costs about as much as that GEMM). ``keep`` is
+# whichever of the two the weight gradient needs.
 
-_CHUNK_BYTES = 1 << 20  # one im2col block: about the L2 cache of a core
 
-
-def _im2col(
-    x4: np.ndarray, geo: _Geo, padded: bool = False, out: np.ndarray | None = None
-) -> np.ndarray:
-    """cols[(c, i, j), (n, y, x)] = padded x[n, c, y*sH + i*dH, x*sW + j*dW] (``padded``: x4 is
-    already the padded input; ``out``: a contiguous buffer of exactly cols' size to fill)."""
+def _im2col(x4: np.ndarray, geo: _Geo) -> np.ndarray:
+    """cols[(c, i, j), (n, y, x)] = padded x[n, c, y*sH + i*dH, x*sW + j*dW]."""
     n, c = x4.shape[:2]
     (kh, kw), (sh, sw), (dh, dw) = geo.k, geo.s, geo.d
-    xp = x4 if padded else _padded(x4, geo, 0.0)
+    xp = _padded(x4, geo, 0.0)
     st = xp.strides
     shape = (c, kh, kw, n, geo.Ho, geo.Wo)
     view = as_strided(  # one strided view of every receptive field, copied once
         xp, shape, (st[1], st[2] * dh, st[3] * dw, st[0], st[2] * sh, st[3] * sw), writeable=False
     )
-    if out is None:
-        return view.reshape(c * kh * kw, n * geo.Ho * geo.Wo)
-    np.copyto(out.reshape(shape), view)  # (a view: out is contiguous)
-    return out.reshape(c * kh * kw, n * geo.Ho * geo.Wo)
-
-
-def _image_chunks(n: int, rows: int, geo: _Geo, itemsize: int) -> list[slice]:
-    """Batches of images whose im2col block (``rows`` x images*Ho*Wo) fits ``_CHUNK_BYTES``."""
-    per_image = rows * geo.Ho * geo.Wo * itemsize
-    b = max(1, min(n, _CHUNK_BYTES // max(1, per_image)))
-    return [slice(s, min(n, s + b)) for s in range(0, n, b)]
+    return view.reshape(c * kh * kw, n * geo.Ho * geo.Wo)
 
 
 def _cm(a4: np.ndarray) -> np.ndarray:
@@ -196,47 +183,55 @@ def _gmat(g4: np.ndarray) -> np.ndarray:
 
 
 def _conv_kernel(
-    x4: np.ndarray, w4: np.ndarray, b: np.ndarray | None, geo: _Geo, cols: Any = None
+    x4: np.ndarray, w4: np.ndarray, b: np.ndarray | None, geo: _Geo, keep: Any = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """z = W @ cols (+ b): one GEMM for the whole batch, channel-major (N, O, Ho, Wo); and cols."""
+    """z = W @ cols (+ b), channel-major (N, O, Ho, Wo); and ``keep`` (x as the weight gradient
+    needs it: the padded rows at stride 1, the im2col matrix otherwise; given when known)."""
     n, o = x4.shape[0], w4.shape[0]
-    if cols is None:
-        cols = _im2col(x4, geo)
-    out = w4.reshape(o, -1) @ cols  # z = W @ cols: the whole batch in one GEMM
+    w2 = w4.reshape(o, -1)
+    if geo.s == (1, 1):
+        keep = conv_rows.padded_flat(x4, geo) if keep is None else keep
+        out = conv_rows.conv(keep, w2, b, geo, n)
+    else:
+        keep = _im2col(x4, geo) if keep is None else keep
+        out = _conv_cols(keep, w2, b, geo, n)
+    out = _cm(out)  # the (N, O, Ho, Wo) view of channel-major memory
+    return (out[:, :, 0, :] if geo.nd == 1 else out), keep
+
+
+def _conv_cols(
+    cols: np.ndarray, w2: np.ndarray, b: np.ndarray | None, geo: _Geo, n: int
+) -> np.ndarray:
+    """The general form: z = W @ cols (+ b), one GEMM for the whole batch, (O, N, Ho, Wo)."""
+    out = w2 @ cols
     if b is not None:
         out += b[:, None]
-    out = _cm(out.reshape(o, n, geo.Ho, geo.Wo))  # the (N, O, Ho, Wo) view of channel-major memory
-    return (out[:, :, 0, :] if geo.nd == 1 else out), cols
+    return out.reshape(w2.shape[0], n, geo.Ho, geo.Wo)
 
 
 def _conv_input_kernel(g4: np.ndarray, w4: np.ndarray, geo: _Geo) -> np.ndarray:
     """Transposed convolution: every output position sends g * W back to its receptive field.
 
     Stride 1 (and padding within the kernel's span): that is a convolution itself, of g padded by
-    span - 1 - padding with the kernel flipped and its channel axes swapped; the im2col of g is a
-    copy, where scattering into x would be kH*kW read-modify-write passes. That pays when g has
-    no more channels than x (ResNet's blocks); with more (O > C) its im2col is the larger one and
-    col2im is faster (measured on W4's second conv, 16 -> 32 channels). Other geometries:
-    gcols = W^T @ g (one GEMM), added into x one kernel offset at a time (col2im; every view
-    touches an element at most once, so there is no scatter)."""
-    (o, c, kh, kw), n = w4.shape, g4.shape[0]
+    span - padding with the kernel flipped and its channel axes swapped, computed by the stride-1
+    kernel (``conv_rows``); scattering into x would be kH*kW read-modify-write passes. Other
+    geometries: col2im (``_conv_input_col2im``)."""
+    (c, kh, kw), n = w4.shape[1:], g4.shape[0]
     (ph, pw), (dh, dw) = geo.p, geo.d
     span_h, span_w = dh * (kh - 1), dw * (kw - 1)
-    dtype = np.result_type(g4, w4)
-    if geo.s == (1, 1) and ph <= span_h and pw <= span_w and o <= c:
-        flipped = w4[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, O, kH, kW)
-        w2 = np.ascontiguousarray(flipped).reshape(c, -1)
-        back = _Geo(2, (geo.Ho, geo.Wo), (kh, kw), (1, 1), (span_h - ph, span_w - pw), (dh, dw))
-        gp = _padded(g4, back, 0.0)
-        gx = np.empty((c, n, geo.H, geo.W), dtype=dtype)
-        flat, hw = gx.reshape(c, -1), geo.H * geo.W
-        parts = _image_chunks(n, w2.shape[1], back, g4.itemsize)
-        buf = np.empty(w2.shape[1] * (parts[0].stop - parts[0].start) * hw, dtype=g4.dtype)
-        for part in parts:  # one buffer for every block: a fresh array per block costs more
-            cols = _im2col(gp[part], back, True, buf[: w2.shape[1] * (part.stop - part.start) * hw])
-            np.matmul(w2, cols, out=flat[:, part.start * hw : part.stop * hw])
-        gx = _cm(gx)
-        return gx[:, :, 0, :] if geo.nd == 1 else gx
+    if geo.s != (1, 1) or ph > span_h or pw > span_w:
+        return _conv_input_col2im(g4, w4, geo)
+    flipped = w4[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, O, kH, kW)
+    w2 = np.ascontiguousarray(flipped).reshape(c, -1)
+    back = _Geo(2, (geo.Ho, geo.Wo), (kh, kw), (1, 1), (span_h - ph, span_w - pw), (dh, dw))
+    gx = _cm(conv_rows.conv(conv_rows.padded_flat(g4, back), w2, None, back, n))
+    return gx[:, :, 0, :] if geo.nd == 1 else gx
+
+
+def _conv_input_col2im(g4: np.ndarray, w4: np.ndarray, geo: _Geo) -> np.ndarray:
+    """The general form: gcols = W^T @ g (one GEMM), added into x one kernel offset at a time
+    (every view touches an element at most once, so there is no scatter)."""
+    (o, c, kh, kw), n = w4.shape, g4.shape[0]
     gcols = w4.reshape(o, -1).T @ _gmat(g4)  # (C*kH*kW, N*Ho*Wo)
     gcols = gcols.reshape(c, kh, kw, n, geo.Ho, geo.Wo)
     gx = _cn_buffer(np.zeros, n, c, geo.Hp, geo.Wp, gcols.dtype)
@@ -248,23 +243,26 @@ def _conv_input_kernel(g4: np.ndarray, w4: np.ndarray, geo: _Geo) -> np.ndarray:
 
 
 def _conv_weight_kernel(
-    x4: np.ndarray, g4: np.ndarray, geo: _Geo, cols: np.ndarray | None = None
+    x4: np.ndarray, g4: np.ndarray, geo: _Geo, keep: np.ndarray | None = None
 ) -> np.ndarray:
-    """dW = g @ cols^T: one GEMM over the whole batch (``cols``: the forward's, when kept)."""
-    if cols is None:
-        cols = _im2col(x4, geo)
-    return _gmat(g4) @ cols.T  # (O, C*kH*kW)
+    """dW = g @ cols^T (O, C*kH*kW) over the whole batch (``keep``: the forward's, when kept);
+    at stride 1 block by block over padded rows (``conv_rows``)."""
+    if geo.s == (1, 1):
+        flat = conv_rows.padded_flat(x4, geo) if keep is None else keep
+        return conv_rows.weight_grad(flat, g4, geo)
+    cols = _im2col(x4, geo) if keep is None else keep
+    return _gmat(g4) @ cols.T  # the general form: one GEMM
 
 
 # --- convolution gates -------------------------------------------------------------------------
 
 
-def _conv_record(x: Tensor, w: Tensor, b: Tensor | None, geo: _Geo, cols: Any = None) -> Tensor:
+def _conv_record(x: Tensor, w: Tensor, b: Tensor | None, geo: _Geo, keep: Any = None) -> Tensor:
     """Run and record the conv gate for already-checked operands."""
-    out, cols = _conv_kernel(_as4(x.data), _as4(w.data), None if b is None else b.data, geo, cols)
+    out, keep = _conv_kernel(_as4(x.data), _as4(w.data), None if b is None else b.data, geo, keep)
     inputs = (x, w) if b is None else (x, w, b)
     if x.requires_grad or w.requires_grad or (b is not None and b.requires_grad):
-        saved = cols if w.requires_grad else None  # the weight gradient's other operand
+        saved = keep if w.requires_grad else None  # the weight gradient's other operand
         return _recorded(_CONV[geo.nd], out, inputs, saved, geo)
     return _wrap(out)
 
@@ -387,12 +385,12 @@ def CONV_INPUT_GRAD(node: Node, h: Tensor) -> tuple:
     return gg, gw
 
 
-def conv_weight_grad(x: Tensor, g: Tensor, geo: _Geo, cols: Any = None) -> Tensor:
+def conv_weight_grad(x: Tensor, g: Tensor, geo: _Geo, keep: Any = None) -> Tensor:
     """The gradient of a convolution with respect to its weight (x correlated with ``g``), as a
-    gate. ``cols`` is the forward's im2col matrix of x, when it was kept."""
+    gate. ``keep`` is the forward's prepared x (padded rows or im2col matrix), when kept."""
     w_shape = (g.shape[1], x.shape[1], *geo.k[2 - geo.nd :])
-    out = _conv_weight_kernel(_as4(x.data), _as4(g.data), geo, cols).reshape(w_shape)
-    return record(CONV_WEIGHT_GRAD, out, (x, g), cols, geo)
+    out = _conv_weight_kernel(_as4(x.data), _as4(g.data), geo, keep).reshape(w_shape)
+    return record(CONV_WEIGHT_GRAD, out, (x, g), keep, geo)
 
 
 @gate(
