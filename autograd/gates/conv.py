@@ -441,6 +441,14 @@ def _disjoint(geo: _Geo) -> bool:
     return geo.s[0] >= geo.k[0] and geo.s[1] >= geo.k[1]
 
 
+def _channel_major(a4: np.ndarray) -> np.ndarray:
+    """``a4`` (N, C, H, W) in channel-major memory, like the buffers ``_spread`` fills (a copy
+    only when it is not): NumPy runs an operation whose operands disagree on their layout several
+    times slower (max_pool_grad with g in (N, C) order and the indices channel-major: 3.3 ms
+    against 1.0)."""
+    return a4 if _cm(a4).flags.c_contiguous else _cm(np.ascontiguousarray(_cm(a4)))
+
+
 def _spread(piece: Any, geo: _Geo, n: int, c: int, dtype: Any) -> np.ndarray:
     """An input-shaped gradient made of one output-shaped piece per kernel offset:
     ``piece(offset, out)`` writes the piece for ``offset`` into ``out``. When windows do not
@@ -528,10 +536,10 @@ MAX_POOL1D, MAX_POOL2D = _MAX_POOL[1], _MAX_POOL[2]
 def max_pool_grad(g: Tensor, idx: np.ndarray, geo: _Geo) -> Tensor:
     """Scatter ``g`` (pool-output shaped) to each window's recorded maximum ``idx`` (a
     max-unpooling), as a gate: the max-pool rule, itself differentiable."""
-    g4 = _as4(g.data)
+    g4, where = _channel_major(_as4(g.data)), _channel_major(_as4(idx))
 
     def piece(off: int, out: np.ndarray) -> None:
-        np.multiply(g4, idx == off, out=out)  # dx[first argmax of the window] = g
+        np.multiply(g4, where == off, out=out)  # dx[first argmax of the window] = g
 
     out = _spread(piece, geo, g.shape[0], g.shape[1], g.dtype)
     return record(MAX_POOL_GRAD, out, (g,), idx, geo)
@@ -613,7 +621,7 @@ AVG_POOL1D, AVG_POOL2D = _AVG_POOL[1], _AVG_POOL[2]
 def avg_pool_grad(g: Tensor, geo: _Geo) -> Tensor:
     """Spread ``g`` (pool-output shaped) evenly over each window (the adjoint of avg pooling),
     as a gate: the avg-pool rule, itself differentiable."""
-    share = _as4(g.data) * (1.0 / (geo.k[0] * geo.k[1]))  # dx = g / window size, per window
+    share = _channel_major(_as4(g.data)) * (1.0 / (geo.k[0] * geo.k[1]))  # dx = g / window size
 
     def piece(off: int, out: np.ndarray) -> None:
         np.copyto(out, share)
