@@ -50,18 +50,23 @@ def padded_flat(a4: np.ndarray, geo: Any) -> np.ndarray:
     return flat
 
 
-def _rows(flat: np.ndarray, geo: Any, n0: int, n1: int, out: np.ndarray) -> np.ndarray:
-    """rows[(c, i, j), (n, y, x)] for images n0 <= n < n1, every x < Wp, copied into ``out`` (a
-    contiguous buffer of at least that size): one strided view, innermost run Ho * Wp."""
+def _rows(flat: np.ndarray, geo: Any, n: int) -> np.ndarray:
+    """rows[(c, i, j), (n, y, x)] of all ``n`` images, every x < Wp, as one read-only strided view
+    (C, kH, kW, N, Ho*Wp): innermost run Ho * Wp. Blocks of it are copied out by ``_block``."""
     c = flat.shape[0]
     (kh, kw), (dh, dw) = geo.k, geo.d
     step, image, run = flat.itemsize, geo.Hp * geo.Wp, geo.Ho * geo.Wp
-    shape = (c, kh, kw, n1 - n0, run)
     strides = (flat.strides[0], dh * geo.Wp * step, dw * step, image * step, step)
-    view = as_strided(flat[:, n0 * image :], shape, strides, writeable=False)
-    cols = out[: view.size].reshape(shape)
-    np.copyto(cols, view)
-    return cols.reshape(c * kh * kw, (n1 - n0) * run)
+    return as_strided(flat, (c, kh, kw, n, run), strides, writeable=False)
+
+
+def _block(rows: np.ndarray, n0: int, n1: int, out: np.ndarray) -> np.ndarray:
+    """Images n0 <= n < n1 of ``rows``, copied into ``out`` (a contiguous buffer of at least
+    that size), as the (C*kH*kW, images*Ho*Wp) matrix of the GEMM."""
+    part = rows[:, :, :, n0:n1]
+    cols = out[: part.size].reshape(part.shape)
+    np.copyto(cols, part)
+    return cols.reshape(-1, (n1 - n0) * rows.shape[-1])
 
 
 def _blocks(n: int, rows: int, geo: Any, itemsize: int) -> int:
@@ -79,9 +84,10 @@ def conv(flat: np.ndarray, w2: np.ndarray, b: np.ndarray | None, geo: Any, n: in
     per = _blocks(n, k, geo, flat.itemsize)
     buf = np.empty(k * per * ho * wp, dtype=flat.dtype)
     res = np.empty((o, per * ho * wp), dtype=dtype)
+    rows = _rows(flat, geo, n)
     for n0 in range(0, n, per):
         n1 = min(n, n0 + per)
-        z = np.matmul(w2, _rows(flat, geo, n0, n1, buf), out=res[:, : (n1 - n0) * ho * wp])
+        z = np.matmul(w2, _block(rows, n0, n1, buf), out=res[:, : (n1 - n0) * ho * wp])
         if b is not None:
             z += b[:, None]
         out[:, n0:n1] = z.reshape(o, n1 - n0, ho, wp)[..., :wo]  # the Wp - Wo extra columns go
@@ -133,9 +139,10 @@ def _weight_grad_rows(flat: np.ndarray, g4: np.ndarray, geo: Any) -> np.ndarray:
     dw = np.zeros((o, k), dtype=dtype)
     part = np.empty_like(dw)
     gm = g4.transpose(1, 0, 2, 3)  # (O, N, Ho, Wo): free for channel-major gradients
+    rows = _rows(flat, geo, n)
     for n0 in range(0, n, per):
         n1 = min(n, n0 + per)
         gbuf[:, : n1 - n0, :, :wo] = gm[:, n0:n1]
         gb = gbuf[:, : n1 - n0].reshape(o, (n1 - n0) * ho * wp)
-        dw += np.matmul(gb, _rows(flat, geo, n0, n1, buf).T, out=part)
+        dw += np.matmul(gb, _block(rows, n0, n1, buf).T, out=part)
     return dw
