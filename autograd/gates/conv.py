@@ -3,13 +3,15 @@
 Every kernel here is written once, for 2-D arrays: a 1-D input is viewed as an image of height 1
 (a free reshape), so conv1d and conv2d are two gate names over one implementation.
 
-Convolution is one matrix product. ``_im2col`` lays the receptive fields out as
-``cols[(c, i, j), (n, y, x)]`` so that ``out = W (O, C*kH*kW) @ cols`` is a single BLAS call for
-the whole batch (one large GEMM runs about 1.3x faster than one per image). Its result is
-channel-major, (O, N, H, W) in memory, and the gates hand it on as the (N, O, H, W) view of that
-memory (like PyTorch's memory formats): elementwise gates and pools follow the layout they are
-given, so a conv -> relu -> pool -> conv chain never transposes, and the next conv's im2col and
-both gradient GEMMs read it in place.
+Convolution is a matrix product. ``_im2col`` lays the receptive fields out as
+``cols[(c, i, j), (n, y, x)]`` so that ``out = W (O, C*kH*kW) @ cols``: the readable general form,
+one BLAS call for the whole batch. At stride 1 (nearly every convolution, and every input
+gradient computed as one) ``conv_rows`` does the same product over padded rows a few images at a
+time in a cache-sized buffer, with long contiguous copies and nothing im2col-sized kept; the
+tests hold it to the general form. The result is channel-major, (O, N, H, W) in memory, and the
+gates hand it on as the (N, O, H, W) view of that memory (like PyTorch's memory formats):
+elementwise gates and pools follow the layout they are given, so a conv -> relu -> pool -> conv
+chain never transposes, and the next conv reads it in place.
 
 Convolution is bilinear, so its gradients are convolutions again: the input gradient is a
 transposed convolution (``conv_input_grad``; at stride 1 computed as a convolution of g with the

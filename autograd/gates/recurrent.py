@@ -12,13 +12,15 @@ whose bookkeeping costs more than their arithmetic. This gate runs the same equa
 and returns every step's state ``[h_t, c_t]`` as one (T, B, 2H) tensor. ``lstm_composed`` is the
 same computation gate by gate: the reference the tests compare this gate with.
 
-Speed: the input projection of all T steps is one GEMM before the loop, and the weight gradients
-one GEMM each after the backward loop, so only h_{t-1} W_hh^T (and its transpose in backward)
-run per step. Each step's four blocks take ONE exp: with the weights' columns scaled once per
-call, 1 / (1 + exp(k z)) is sigmoid on i, f, o and, on g, sigmoid(2z) = (1 + tanh z) / 2 (NumPy's
-float32 exp costs about half its tanh). Each step of the backward
-loop is a GEMM and a few in-place products on (B, H) arrays that stay in the cache (computing the
-per-step factors for the whole sequence at once was slower: large temporaries).
+Speed: the input projections of all T steps are computed before the loop (one stacked matmul),
+and the weight gradients one GEMM each after the backward loop, so only W_hh h_{t-1} (and its
+transpose in backward) run per step. The kernels work on transposed arrays, batch last: z_t^T is
+(4H, B), so every gate's block and every state is a contiguous (H, B) array (the dozen
+elementwise calls per step cost ~2.5x as much on column slices of a (B, 4H) array), and the
+result is the (T, B, 2H) view of a (T, 2H, B) array. Each step's four blocks take ONE exp: with
+the weights' rows scaled once per call, 1 / (1 + exp(k z)) is sigmoid on i, f, o and, on g,
+sigmoid(2z) = (1 + tanh z) / 2 (NumPy's float32 exp costs about half its tanh). Each step of the
+backward loop is a GEMM and a few in-place products on (H, B) arrays that stay in the cache.
 """
 
 from __future__ import annotations
@@ -100,10 +102,8 @@ def lstm_states(
     return record(LSTM_STATES, y, inputs, (acts, tanh_c, ys, h_init, c_init), attrs)
 
 
-# The arrays of the two kernels below are transposed, batch last: a step's pre-activations are
-# z_t^T = W_ih x_t^T + W_hh h_{t-1}^T, (4H, B), so each gate's block (H, B) and every state are
-# contiguous arrays, and the dozen small elementwise calls per step run on contiguous memory
-# (on (B, H) column slices of a (B, 4H) array, each call cost about 2.5x more: measured).
+# The two kernels below work batch last (see the module's docstring): z_t^T = W_ih x_t^T +
+# W_hh h_{t-1}^T is (4H, B), each gate's block and each state a contiguous (H, B) array.
 
 
 def _lstm_forward(
