@@ -24,6 +24,7 @@ __gategrad__ = True  # lets `nn` and users tell this package from HIPS autograd
 
 import numpy as _np  # noqa: E402
 
+from . import _allocator  # noqa: E402
 from . import ops as _ops  # noqa: E402,F401  (gives Tensor its operators and methods)
 from .backward import backward_reference, grad  # noqa: E402
 from .checkpoint import checkpoint  # noqa: E402
@@ -84,6 +85,9 @@ from .tensor import Device, Tensor, device  # noqa: E402
 from ._shadowing import warn_if_nn_is_shadowed as _warn_if_nn_is_shadowed  # noqa: E402
 
 _warn_if_nn_is_shadowed()
+# Freed large arrays stay in the process for the next step's (see _allocator: page faults were a
+# third of a CNN step); GATEGRAD_MALLOC=system leaves glibc's policy alone.
+_allocator._at_import()
 
 # dtypes, as PyTorch names them (NumPy dtype objects: ``x.dtype == autograd.float32``)
 float16 = _np.dtype("float16")

@@ -28,7 +28,7 @@ from typing import Any  # noqa: E402
 
 import numpy as np  # noqa: E402
 
-from autograd.gates import conv, recurrent  # noqa: E402
+from autograd.gates import conv, conv_rows, recurrent  # noqa: E402
 
 from .spec import make_data  # noqa: E402
 from .systems import gategrad_nn_impl  # noqa: E402
@@ -36,20 +36,36 @@ from .systems import gategrad_nn_impl  # noqa: E402
 Gemm = tuple[int, int, int]  # (M, K, N): an (M, K) @ (K, N) product
 
 
+def _row_blocks(o: int, k: int, geo: Any, n: int) -> list[Gemm]:
+    """The GEMMs of ``conv_rows.conv``: (O, K) @ (K, images*Ho*Wp) per block of images."""
+    per = conv_rows._blocks(n, k, geo, 4)
+    return [(o, k, (min(n, s + per) - s) * geo.Ho * geo.Wp) for s in range(0, n, per)]
+
+
 def _conv_gemms(name: str, args: tuple) -> list[Gemm]:
-    """The GEMMs one call of a convolution kernel makes (summed over its blocks of images)."""
+    """The GEMMs one call of a convolution kernel makes (one per block or kernel offset)."""
     if name == "_conv_kernel":
         x4, w4, _, geo = args[:4]
         o, c, kh, kw = w4.shape
+        if geo.s == (1, 1):
+            return _row_blocks(o, c * kh * kw, geo, x4.shape[0])
         return [(o, c * kh * kw, x4.shape[0] * geo.Ho * geo.Wo)]
     if name == "_conv_input_kernel":
         g4, w4, geo = args
         o, c, kh, kw = w4.shape
-        if geo.s == (1, 1) and o <= c:  # a convolution of g: (C, O k k) @ (O k k, N H W)
-            return [(c, o * kh * kw, g4.shape[0] * geo.H * geo.W)]
+        (ph, pw), (dh, dw) = geo.p, geo.d
+        span_h, span_w = dh * (kh - 1), dw * (kw - 1)
+        if geo.s == (1, 1) and ph <= span_h and pw <= span_w:  # a stride-1 convolution of g
+            pad = (span_h - ph, span_w - pw)
+            back = conv._Geo(2, (geo.Ho, geo.Wo), (kh, kw), (1, 1), pad, (dh, dw))
+            return _row_blocks(c, o * kh * kw, back, g4.shape[0])
         return [(c * kh * kw, o, g4.shape[0] * geo.Ho * geo.Wo)]  # W^T g, then col2im
-    x4, g4, geo = args[:3]  # _conv_weight_kernel: g (O, N Ho Wo) @ cols^T
+    x4, g4, geo = args[:3]  # _conv_weight_kernel
     c, kh, kw = x4.shape[1], geo.k[0], geo.k[1]
+    if geo.s == (1, 1) and c >= 16:  # one GEMM per kernel offset over the padded grid
+        return [(g4.shape[1], x4.shape[0] * geo.Hp * geo.Wp, c)] * (kh * kw)
+    if geo.s == (1, 1):  # block by block over padded rows
+        return [(o, w, k) for o, k, w in _row_blocks(g4.shape[1], c * kh * kw, geo, x4.shape[0])]
     return [(g4.shape[1], x4.shape[0] * geo.Ho * geo.Wo, c * kh * kw)]
 
 
@@ -58,12 +74,13 @@ def _lstm_gemms(name: str, args: tuple) -> list[Gemm]:
         x, _, w_hh = args[:3]
         t_len, b, n_in = x.shape
         h = w_hh.shape[1]
-        return [(t_len * b, n_in, 4 * h)] + [(b, h, 4 * h)] * t_len
+        # per step: the input share (before the loop, stacked) and the recurrent share, (4H, B)
+        return [(4 * h, n_in, b)] * t_len + [(4 * h, h, b)] * t_len
     node = args[0]
     x, w_hh = node.inputs[0], node.inputs[2]
     t_len, b, n_in = x.shape
     h = w_hh.shape[1]
-    gemms = [(b, 4 * h, h)] * t_len + [(4 * h, t_len * b, n_in), (4 * h, t_len * b, h)]
+    gemms = [(h, 4 * h, b)] * t_len + [(4 * h, t_len * b, n_in), (4 * h, t_len * b, h)]
     return gemms + ([(t_len * b, 4 * h, n_in)] if x.requires_grad else [])
 
 

@@ -38,9 +38,9 @@ SKIP = {("gategrad-ops", "W1")}
 CHAIN_SYSTEMS = ("gategrad", "torch")
 
 
-def worker_env(threads: str = "1") -> dict[str, str]:
+def worker_env(threads: str = "1", root: str | None = None) -> dict[str, str]:
     """The worker's environment: one BLAS thread, or (``threads="default"``) whatever the
-    libraries choose for themselves."""
+    libraries choose for themselves; ``root``: the checkout to import from (default: this one)."""
     env = dict(os.environ)
     if threads == "default":
         for v in THREAD_VARS:
@@ -50,7 +50,7 @@ def worker_env(threads: str = "1") -> dict[str, str]:
         env.update({v: "1" for v in THREAD_VARS})
         env.pop("BENCH_THREADS", None)
     env["PYTHONHASHSEED"] = "0"
-    root = str(Path(__file__).resolve().parent.parent)
+    root = root or str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = (
         root + os.pathsep + env.get("PYTHONPATH", "") if env.get("PYTHONPATH") else root
     )
@@ -64,13 +64,17 @@ def run_worker(
     timeout: float,
     clock: str = "cpu",
     threads: str = "1",
+    root: str | None = None,
 ) -> dict[str, Any]:
-    """One ``benchmarks.worker`` process; its JSON line, or an error record."""
+    """One ``benchmarks.worker`` process; its JSON line, or an error record. ``root``: run the
+    worker of another checkout (``benchmarks.compare``'s "before")."""
     cmd = [sys.executable, "-m", "benchmarks.worker", "--system", system, "--workload", workload,
            "--seconds", str(seconds), "--clock", clock, *SLOW.get(system, [])]  # fmt: skip
-    env = worker_env(threads)
+    env = worker_env(threads, root)
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+        out = subprocess.run(
+            cmd, capture_output=True, text=True, env=env, timeout=timeout, cwd=root
+        )
     except subprocess.TimeoutExpired:
         return {"system": system, "workload": workload, "status": "error",
                 "reason": f"worker timed out after {timeout:.0f} s"}  # fmt: skip

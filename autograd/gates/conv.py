@@ -3,13 +3,15 @@
 Every kernel here is written once, for 2-D arrays: a 1-D input is viewed as an image of height 1
 (a free reshape), so conv1d and conv2d are two gate names over one implementation.
 
-Convolution is one matrix product. ``_im2col`` lays the receptive fields out as
-``cols[(c, i, j), (n, y, x)]`` so that ``out = W (O, C*kH*kW) @ cols`` is a single BLAS call for
-the whole batch (one large GEMM runs about 1.3x faster than one per image). Its result is
-channel-major, (O, N, H, W) in memory, and the gates hand it on as the (N, O, H, W) view of that
-memory (like PyTorch's memory formats): elementwise gates and pools follow the layout they are
-given, so a conv -> relu -> pool -> conv chain never transposes, and the next conv's im2col and
-both gradient GEMMs read it in place.
+Convolution is a matrix product. ``_im2col`` lays the receptive fields out as
+``cols[(c, i, j), (n, y, x)]`` so that ``out = W (O, C*kH*kW) @ cols``: the readable general form,
+one BLAS call for the whole batch. At stride 1 (nearly every convolution, and every input
+gradient computed as one) ``conv_rows`` does the same product over padded rows a few images at a
+time in a cache-sized buffer, with long contiguous copies and nothing im2col-sized kept; the
+tests hold it to the general form. The result is channel-major, (O, N, H, W) in memory, and the
+gates hand it on as the (N, O, H, W) view of that memory (like PyTorch's memory formats):
+elementwise gates and pools follow the layout they are given, so a conv -> relu -> pool -> conv
+chain never transposes, and the next conv reads it in place.
 
 Convolution is bilinear, so its gradients are convolutions again: the input gradient is a
 transposed convolution (``conv_input_grad``; at stride 1 computed as a convolution of g with the
@@ -34,6 +36,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from ..graph import Node, gate, modes
 from ..tensor import Tensor, _recorded, _wrap
+from . import conv_rows
 from ._common import _t, record
 from .elementwise import where
 
@@ -171,40 +174,26 @@ def _crop(a: np.ndarray, geo: _Geo) -> np.ndarray:
 
 # --- convolution kernels (NumPy) ---------------------------------------------------------------
 #
-# Each convolution is one im2col matrix and one GEMM for the whole batch; the forward's matrix is
-# kept for the weight gradient (rebuilding it there costs about as much as that GEMM). The input
-# gradient, computed as a convolution of g, builds its im2col a few images at a time in one
-# reused buffer the size of the L2 cache (``_image_chunks``): at CIFAR scale the whole matrix is
-# tens of MB, and that one is not kept. (Blocks for the forward as well were measured slower:
-# they must still fill the kept matrix.)
+# Each convolution is a GEMM over an im2col matrix. At stride 1 (every conv of a ResNet block and
+# of the small CNNs, and the input gradient of each, itself a stride-1 convolution) the matrix is
+# built over padded rows a few images at a time, in a buffer that stays in the cache
+# (``conv_rows``), and only the padded input is kept for the weight gradient. Other strides take
+# the readable general form below: one im2col matrix and one GEMM for the whole batch, the matrix
+# kept for the weight gradient (rebuilding it there costs about as much as that GEMM). ``keep`` is
+# whichever of the two the weight gradient needs.
 
-_CHUNK_BYTES = 1 << 20  # one im2col block: about the L2 cache of a core
 
-
-def _im2col(
-    x4: np.ndarray, geo: _Geo, padded: bool = False, out: np.ndarray | None = None
-) -> np.ndarray:
-    """cols[(c, i, j), (n, y, x)] = padded x[n, c, y*sH + i*dH, x*sW + j*dW] (``padded``: x4 is
-    already the padded input; ``out``: a contiguous buffer of exactly cols' size to fill)."""
+def _im2col(x4: np.ndarray, geo: _Geo) -> np.ndarray:
+    """cols[(c, i, j), (n, y, x)] = padded x[n, c, y*sH + i*dH, x*sW + j*dW]."""
     n, c = x4.shape[:2]
     (kh, kw), (sh, sw), (dh, dw) = geo.k, geo.s, geo.d
-    xp = x4 if padded else _padded(x4, geo, 0.0)
+    xp = _padded(x4, geo, 0.0)
     st = xp.strides
     shape = (c, kh, kw, n, geo.Ho, geo.Wo)
     view = as_strided(  # one strided view of every receptive field, copied once
         xp, shape, (st[1], st[2] * dh, st[3] * dw, st[0], st[2] * sh, st[3] * sw), writeable=False
     )
-    if out is None:
-        return view.reshape(c * kh * kw, n * geo.Ho * geo.Wo)
-    np.copyto(out.reshape(shape), view)  # (a view: out is contiguous)
-    return out.reshape(c * kh * kw, n * geo.Ho * geo.Wo)
-
-
-def _image_chunks(n: int, rows: int, geo: _Geo, itemsize: int) -> list[slice]:
-    """Batches of images whose im2col block (``rows`` x images*Ho*Wo) fits ``_CHUNK_BYTES``."""
-    per_image = rows * geo.Ho * geo.Wo * itemsize
-    b = max(1, min(n, _CHUNK_BYTES // max(1, per_image)))
-    return [slice(s, min(n, s + b)) for s in range(0, n, b)]
+    return view.reshape(c * kh * kw, n * geo.Ho * geo.Wo)
 
 
 def _cm(a4: np.ndarray) -> np.ndarray:
@@ -257,57 +246,62 @@ def _grouped_nt(a: np.ndarray, b: np.ndarray, groups: int) -> np.ndarray:
 
 
 def _conv_kernel(
-    x4: np.ndarray, w4: np.ndarray, b: np.ndarray | None, geo: _Geo, cols: Any = None
+    x4: np.ndarray, w4: np.ndarray, b: np.ndarray | None, geo: _Geo, keep: Any = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """z = W @ cols (+ b): one GEMM for the whole batch (one per group), channel-major
-    (N, O, Ho, Wo); and cols."""
+    """z = W @ cols (+ b), channel-major (N, O, Ho, Wo); and ``keep`` (x as the weight gradient
+    needs it: the padded rows at stride 1 without groups, the im2col matrix otherwise; given when
+    known)."""
     n, o = x4.shape[0], w4.shape[0]
-    if cols is None:
-        cols = _im2col(x4, geo)
-    out = _grouped(w4.reshape(o, -1), cols, geo.groups)  # z = W @ cols: the whole batch at once
+    w2 = w4.reshape(o, -1)
+    if geo.s == (1, 1) and geo.groups == 1:
+        keep = conv_rows.padded_flat(x4, geo) if keep is None else keep
+        out = conv_rows.conv(keep, w2, b, geo, n)
+    else:
+        keep = _im2col(x4, geo) if keep is None else keep
+        out = _conv_cols(keep, w2, b, geo, n)
+    out = _cm(out)  # the (N, O, Ho, Wo) view of channel-major memory
+    return (out[:, :, 0, :] if geo.nd == 1 else out), keep
+
+
+def _conv_cols(
+    cols: np.ndarray, w2: np.ndarray, b: np.ndarray | None, geo: _Geo, n: int
+) -> np.ndarray:
+    """The general form: z = W @ cols (+ b), one GEMM for the whole batch (one per group),
+    (O, N, Ho, Wo)."""
+    out = _grouped(w2, cols, geo.groups)
     if b is not None:
         out += b[:, None]
-    out = _cm(out.reshape(o, n, geo.Ho, geo.Wo))  # the (N, O, Ho, Wo) view of channel-major memory
-    return (out[:, :, 0, :] if geo.nd == 1 else out), cols
+    return out.reshape(w2.shape[0], n, geo.Ho, geo.Wo)
 
 
 def _conv_input_kernel(g4: np.ndarray, w4: np.ndarray, geo: _Geo) -> np.ndarray:
     """Transposed convolution: every output position sends g * W back to its receptive field.
 
     Stride 1 (and padding within the kernel's span): that is a convolution itself, of g padded by
-    span - 1 - padding with the kernel flipped and its channel axes swapped; the im2col of g is a
-    copy, where scattering into x would be kH*kW read-modify-write passes. That pays when g has
-    no more channels than x (ResNet's blocks); with more (O > C) its im2col is the larger one and
-    col2im is faster (measured on W4's second conv, 16 -> 32 channels). Other geometries:
-    gcols = W^T @ g (one GEMM), added into x one kernel offset at a time (col2im; every view
-    touches an element at most once, so there is no scatter). Grouped: the same, group by group
-    (``_grouped``). The windows must reach the padded input's end (as a convolution's always do;
-    a transposed convolution's ``output_padding`` leaves cells no window covers) for the stride-1
-    form: else col2im."""
-    (o, cg, kh, kw), n = w4.shape, g4.shape[0]
-    groups = geo.groups
-    c = cg * groups
+    span - padding with the kernel flipped and its channel axes swapped, computed by the stride-1
+    kernel (``conv_rows``); scattering into x would be kH*kW read-modify-write passes. Other
+    geometries, and grouped convolutions: col2im (``_conv_input_col2im``). The windows must reach
+    the padded input's end (as a convolution's always do; a transposed convolution's
+    ``output_padding`` leaves cells no window covers) for the stride-1 form."""
+    (c, kh, kw), n = w4.shape[1:], g4.shape[0]
     (ph, pw), (dh, dw) = geo.p, geo.d
     span_h, span_w = dh * (kh - 1), dw * (kw - 1)
-    dtype = np.result_type(g4, w4)
     covered = geo.Ho + span_h == geo.Hp and geo.Wo + span_w == geo.Wp
-    if geo.s == (1, 1) and ph <= span_h and pw <= span_w and o <= c and covered:
-        # per group, (Cg, Og, kH, kW): the kernel flipped, its channel axes swapped
-        flipped = w4[:, :, ::-1, ::-1].reshape(groups, o // groups, cg, kh, kw)
-        w2 = np.ascontiguousarray(flipped.transpose(0, 2, 1, 3, 4)).reshape(c, -1)
-        rows = o * kh * kw  # of g's im2col matrix
-        back = _Geo(2, (geo.Ho, geo.Wo), (kh, kw), (1, 1), (span_h - ph, span_w - pw), (dh, dw))
-        gp = _padded(g4, back, 0.0)
-        gx = np.empty((c, n, geo.H, geo.W), dtype=dtype)
-        flat, hw = gx.reshape(c, -1), geo.H * geo.W
-        parts = _image_chunks(n, rows, back, g4.itemsize)
-        buf = np.empty(rows * (parts[0].stop - parts[0].start) * hw, dtype=g4.dtype)
-        for part in parts:  # one buffer for every block: a fresh array per block costs more
-            cols = _im2col(gp[part], back, True, buf[: rows * (part.stop - part.start) * hw])
-            _grouped(w2, cols, groups, out=flat[:, part.start * hw : part.stop * hw])
-        gx = _cm(gx)
-        return gx[:, :, 0, :] if geo.nd == 1 else gx
-    gcols = _grouped_tn(w4.reshape(o, -1), _gmat(g4), groups)  # (C*kH*kW, N*Ho*Wo)
+    if geo.s != (1, 1) or ph > span_h or pw > span_w or geo.groups != 1 or not covered:
+        return _conv_input_col2im(g4, w4, geo)
+    flipped = w4[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, O, kH, kW)
+    w2 = np.ascontiguousarray(flipped).reshape(c, -1)
+    back = _Geo(2, (geo.Ho, geo.Wo), (kh, kw), (1, 1), (span_h - ph, span_w - pw), (dh, dw))
+    gx = _cm(conv_rows.conv(conv_rows.padded_flat(g4, back), w2, None, back, n))
+    return gx[:, :, 0, :] if geo.nd == 1 else gx
+
+
+def _conv_input_col2im(g4: np.ndarray, w4: np.ndarray, geo: _Geo) -> np.ndarray:
+    """The general form: gcols = W^T @ g (one GEMM, one per group), added into x one kernel
+    offset at a time (every view touches an element at most once, so there is no scatter)."""
+    (o, cg, kh, kw), n = w4.shape, g4.shape[0]
+    c = cg * geo.groups
+    gcols = _grouped_tn(w4.reshape(o, -1), _gmat(g4), geo.groups)  # (C*kH*kW, N*Ho*Wo)
     gcols = gcols.reshape(c, kh, kw, n, geo.Ho, geo.Wo)
     gx = _cn_buffer(np.zeros, n, c, geo.Hp, geo.Wp, gcols.dtype)
     for i in range(kh):
@@ -318,24 +312,27 @@ def _conv_input_kernel(g4: np.ndarray, w4: np.ndarray, geo: _Geo) -> np.ndarray:
 
 
 def _conv_weight_kernel(
-    x4: np.ndarray, g4: np.ndarray, geo: _Geo, cols: np.ndarray | None = None
+    x4: np.ndarray, g4: np.ndarray, geo: _Geo, keep: np.ndarray | None = None
 ) -> np.ndarray:
-    """dW = g @ cols^T: one GEMM over the whole batch, one per group (``cols``: the forward's,
-    when kept)."""
-    if cols is None:
-        cols = _im2col(x4, geo)
-    return _grouped_nt(_gmat(g4), cols, geo.groups)  # (O, C/groups*kH*kW)
+    """dW = g @ cols^T (O, C/groups*kH*kW) over the whole batch, one GEMM per group (``keep``:
+    the forward's, when kept); at stride 1 without groups block by block over padded rows
+    (``conv_rows``)."""
+    if geo.s == (1, 1) and geo.groups == 1:
+        flat = conv_rows.padded_flat(x4, geo) if keep is None else keep
+        return conv_rows.weight_grad(flat, g4, geo)
+    cols = _im2col(x4, geo) if keep is None else keep
+    return _grouped_nt(_gmat(g4), cols, geo.groups)  # the general form
 
 
 # --- convolution gates -------------------------------------------------------------------------
 
 
-def _conv_record(x: Tensor, w: Tensor, b: Tensor | None, geo: _Geo, cols: Any = None) -> Tensor:
+def _conv_record(x: Tensor, w: Tensor, b: Tensor | None, geo: _Geo, keep: Any = None) -> Tensor:
     """Run and record the conv gate for already-checked operands."""
-    out, cols = _conv_kernel(_as4(x.data), _as4(w.data), None if b is None else b.data, geo, cols)
+    out, keep = _conv_kernel(_as4(x.data), _as4(w.data), None if b is None else b.data, geo, keep)
     inputs = (x, w) if b is None else (x, w, b)
     if x.requires_grad or w.requires_grad or (b is not None and b.requires_grad):
-        saved = cols if w.requires_grad else None  # the weight gradient's other operand
+        saved = keep if w.requires_grad else None  # the weight gradient's other operand
         return _recorded(_CONV[geo.nd], out, inputs, saved, geo)
     return _wrap(out)
 
@@ -518,12 +515,12 @@ def CONV_INPUT_GRAD(node: Node, h: Tensor) -> tuple:
     return gg, gw
 
 
-def conv_weight_grad(x: Tensor, g: Tensor, geo: _Geo, cols: Any = None) -> Tensor:
+def conv_weight_grad(x: Tensor, g: Tensor, geo: _Geo, keep: Any = None) -> Tensor:
     """The gradient of a convolution with respect to its weight (x correlated with ``g``), as a
-    gate. ``cols`` is the forward's im2col matrix of x, when it was kept."""
+    gate. ``keep`` is the forward's prepared x (padded rows or im2col matrix), when kept."""
     w_shape = (g.shape[1], x.shape[1] // geo.groups, *geo.k[2 - geo.nd :])
-    out = _conv_weight_kernel(_as4(x.data), _as4(g.data), geo, cols).reshape(w_shape)
-    return record(CONV_WEIGHT_GRAD, out, (x, g), cols, geo)
+    out = _conv_weight_kernel(_as4(x.data), _as4(g.data), geo, keep).reshape(w_shape)
+    return record(CONV_WEIGHT_GRAD, out, (x, g), keep, geo)
 
 
 @gate(
@@ -732,6 +729,14 @@ def _disjoint(geo: _Geo) -> bool:
     return all(s >= d * (k - 1) + 1 for s, d, k in zip(geo.s, geo.d, geo.k))
 
 
+def _channel_major(a4: np.ndarray) -> np.ndarray:
+    """``a4`` (N, C, H, W) in channel-major memory, like the buffers ``_spread`` fills (a copy
+    only when it is not): NumPy runs an operation whose operands disagree on their layout several
+    times slower (max_pool_grad with g in (N, C) order and the indices channel-major: 3.3 ms
+    against 1.0)."""
+    return a4 if _cm(a4).flags.c_contiguous else _cm(np.ascontiguousarray(_cm(a4)))
+
+
 def _spread(piece: Any, geo: _Geo, n: int, c: int, dtype: Any) -> np.ndarray:
     """An input-shaped gradient made of one output-shaped piece per kernel offset:
     ``piece(offset, out)`` writes the piece for ``offset`` into ``out``. When windows do not
@@ -868,10 +873,10 @@ MAX_POOL1D, MAX_POOL2D = _MAX_POOL[1], _MAX_POOL[2]
 def max_pool_grad(g: Tensor, idx: np.ndarray, geo: _Geo) -> Tensor:
     """Scatter ``g`` (pool-output shaped) to each window's recorded maximum ``idx`` (a
     max-unpooling), as a gate: the max-pool rule, itself differentiable."""
-    g4 = _as4(g.data)
+    g4, where = _channel_major(_as4(g.data)), _channel_major(_as4(idx))
 
     def piece(off: int, out: np.ndarray) -> None:
-        np.multiply(g4, idx == off, out=out)  # dx[first argmax of the window] = g
+        np.multiply(g4, where == off, out=out)  # dx[first argmax of the window] = g
 
     out = _spread(piece, geo, g.shape[0], g.shape[1], g.dtype)
     return record(MAX_POOL_GRAD, out, (g,), idx, geo)
@@ -1023,7 +1028,7 @@ def avg_pool_grad(g: Tensor, geo: _Geo, scale: Any = None) -> Tensor:
     ``scale`` as in ``_avg_pool_record``), as a gate: the avg-pool rule, itself differentiable."""
     if scale is None:
         scale = 1.0 / (geo.k[0] * geo.k[1])
-    share = (_as4(g.data) * scale).astype(g.dtype, copy=False)  # dx = g / divisor, per window
+    share = (_channel_major(_as4(g.data)) * scale).astype(g.dtype, copy=False)  # g / divisor
 
     def piece(off: int, out: np.ndarray) -> None:
         np.copyto(out, share)

@@ -171,6 +171,10 @@ def _from_channels(m: np.ndarray, shape: tuple) -> np.ndarray:
     return np.moveaxis(m.reshape((shape[1], shape[0], *shape[2:])), 0, 1)
 
 
+# sum over the last axis of a * b, row by row, without the product array: one BLAS dot per row
+_rowdot: Any = getattr(np, "vecdot", None) or (lambda a, b: np.einsum("ij,ij->i", a, b))
+
+
 def _check_batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None) -> None:
     _check_float(x, "batch_norm")
     if x.ndim < 2:
@@ -202,21 +206,18 @@ def batch_norm_train(
     _check_batch_norm(x, weight, bias)
     xm = _by_channel(x.data)
     m = xm.shape[1]
-    mean = np.add.reduce(xm, axis=1) / m
-    xhat = np.subtract(xm, mean[:, None])  # becomes x^ below (the backward's saved value)
-    sq = np.multiply(xhat, xhat)
-    var = np.add.reduce(sq, axis=1) / m  # biased: the batch's own spread
+    ones = np.ones(m, dtype=xm.dtype)
+    mean = (xm @ ones) / m  # per-channel sums as one GEMV: a third of np.sum's time
+    xc = np.subtract(xm, mean[:, None])  # x - mean: kept for the backward
+    var = _rowdot(xc, xc) / m  # biased: the batch's own spread (a dot per row, no x^2 array)
     invstd = 1.0 / np.sqrt(var + eps)
-    xhat *= invstd[:, None]  # x^ = (x - mean) / sqrt(var + eps)
-    out = xhat
-    if weight is not None or bias is not None:
-        out = sq  # the scratch becomes the output: z = x^ * w + b
-        np.multiply(xhat, 1.0 if weight is None else weight.data[:, None], out=out)
-        if bias is not None:
-            out += bias.data[:, None]
+    scale = invstd if weight is None else invstd * weight.data
+    out = np.multiply(xc, scale[:, None])  # z = x^ * w + b, x^ = (x - mean) / sqrt(var + eps)
+    if bias is not None:
+        out += bias.data[:, None]
     inputs = tuple(t for t in (x, weight, bias) if t is not None)
     attrs = (eps, weight is not None, bias is not None)
-    res = record(BATCH_NORM, _from_channels(out, x.shape), inputs, (xhat, invstd), attrs)
+    res = record(BATCH_NORM, _from_channels(out, x.shape), inputs, (xc, invstd), attrs)
     return res, mean, var
 
 
@@ -256,18 +257,16 @@ def BATCH_NORM(node: Node, g: Tensor) -> tuple:
 @BATCH_NORM.on_arrays
 def _batch_norm_arrays(node: Node, g: np.ndarray) -> tuple:
     x, w, b = _unpack(node)
-    xhat, invstd = node.saved
+    xc, invstd = node.saved  # x - mean, 1 / sqrt(var + eps), per channel
     gm = _by_channel(g)
     m = gm.shape[1]
-    sum_g = np.add.reduce(gm, axis=1)
-    scratch = np.multiply(gm, xhat)
-    sum_gx = np.add.reduce(scratch, axis=1)
+    sum_g = gm @ np.ones(m, dtype=gm.dtype)
+    sum_gx = _rowdot(gm, xc) * invstd  # sum(g x^), x^ = (x - mean) invstd
     gx = None
     if x.requires_grad:  # k (g - sum_g / m - x^ sum_gx / m), k = w / sqrt(var + eps)
         k = invstd if w is None else invstd * w.data
-        gx = np.multiply(gm, k[:, None])
-        np.multiply(xhat, (-k * sum_gx / m)[:, None], out=scratch)
-        gx += scratch
+        gx = np.multiply(xc, (-k * invstd * sum_gx / m)[:, None])
+        gx += np.multiply(gm, k[:, None])
         gx += (-k * sum_g / m)[:, None]
         gx = _from_channels(gx, x.shape)
     grads = [gx]

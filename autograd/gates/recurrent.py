@@ -12,13 +12,15 @@ whose bookkeeping costs more than their arithmetic. This gate runs the same equa
 and returns every step's state ``[h_t, c_t]`` as one (T, B, 2H) tensor. ``lstm_composed`` is the
 same computation gate by gate: the reference the tests compare this gate with.
 
-Speed: the input projection of all T steps is one GEMM before the loop, and the weight gradients
-one GEMM each after the backward loop, so only h_{t-1} W_hh^T (and its transpose in backward)
-run per step. Each step's four blocks take ONE exp: with the weights' columns scaled once per
-call, 1 / (1 + exp(k z)) is sigmoid on i, f, o and, on g, sigmoid(2z) = (1 + tanh z) / 2 (NumPy's
-float32 exp costs about half its tanh). Each step of the backward
-loop is a GEMM and a few in-place products on (B, H) arrays that stay in the cache (computing the
-per-step factors for the whole sequence at once was slower: large temporaries).
+Speed: the input projections of all T steps are computed before the loop (one stacked matmul),
+and the weight gradients one GEMM each after the backward loop, so only W_hh h_{t-1} (and its
+transpose in backward) run per step. The kernels work on transposed arrays, batch last: z_t^T is
+(4H, B), so every gate's block and every state is a contiguous (H, B) array (the dozen
+elementwise calls per step cost ~2.5x as much on column slices of a (B, 4H) array), and the
+result is the (T, B, 2H) view of a (T, 2H, B) array. Each step's four blocks take ONE exp: with
+the weights' rows scaled once per call, 1 / (1 + exp(k z)) is sigmoid on i, f, o and, on g,
+sigmoid(2z) = (1 + tanh z) / 2 (NumPy's float32 exp costs about half its tanh). Each step of the
+backward loop is a GEMM and a few in-place products on (H, B) arrays that stay in the cache.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def lstm_states(
     """One LSTM layer (PyTorch's equations and gate order i, f, g, o) over x (T, B, I):
     weights (4H, I) and (4H, H), optional biases (4H,) (both or neither) and initial states
     (B, H) (zeros when omitted). Returns every step's state, (T, B, 2H): ``[..., :H]`` is h_t,
-    ``[..., H:]`` is c_t."""
+    ``[..., H:]`` is c_t (stored (T, 2H, B): the result is a transposed view, see below)."""
     x, w_ih, w_hh = _t(x), _t(w_ih), _t(w_hh)
     if (b_ih is None) != (b_hh is None):
         raise ValueError("lstm_states: give both biases (b_ih and b_hh) or neither")
@@ -89,14 +91,19 @@ def lstm_states(
     _check(x, w_ih, w_hh, biases, states)
     t_len, b, _ = x.shape
     h = w_hh.shape[1]
-    zeros = np.zeros((b, h), dtype=x.dtype)
-    h_init = zeros if h0 is None else _t(h0).data
-    c_init = zeros if c0 is None else _t(c0).data
+    zeros = np.zeros((h, b), dtype=x.dtype)
+    h_init = zeros if h0 is None else _t(h0).data.T
+    c_init = zeros if c0 is None else _t(c0).data.T
     bias = None if not biases else biases[0].data + biases[1].data
-    acts, tanh_c, y = _lstm_forward(x.data, w_ih.data, w_hh.data, bias, h_init, c_init)
+    acts, tanh_c, ys = _lstm_forward(x.data, w_ih.data, w_hh.data, bias, h_init, c_init)
     inputs = (x, w_ih, w_hh, *biases, *states)
     attrs = (bool(biases), h0 is not None, c0 is not None)
-    return record(LSTM_STATES, y, inputs, (acts, tanh_c, y, h_init, c_init), attrs)
+    y = ys.transpose(0, 2, 1)  # (T, B, 2H), a view of the (T, 2H, B) array
+    return record(LSTM_STATES, y, inputs, (acts, tanh_c, ys, h_init, c_init), attrs)
+
+
+# The two kernels below work batch last (see the module's docstring): z_t^T = W_ih x_t^T +
+# W_hh h_{t-1}^T is (4H, B), each gate's block and each state a contiguous (H, B) array.
 
 
 def _lstm_forward(
@@ -107,36 +114,37 @@ def _lstm_forward(
     h0: np.ndarray,
     c0: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The forward on arrays: (activations i, f, g, o per step (T, B, 4H), tanh(c_t) (T, B, H),
-    the states [h_t, c_t] (T, B, 2H))."""
+    """The forward on arrays, from initial states h0^T, c0^T (H, B): (the activations i, f, g, o
+    of every step (T, 4H, B), tanh(c_t) (T, H, B), the states [h_t; c_t] (T, 2H, B))."""
     t_len, b, n_in = x.shape
     h = w_hh.shape[1]
-    k = _exponents(h, x.dtype)
-    acts = x.reshape(t_len * b, n_in) @ (w_ih.T * k)  # every step's input share, one GEMM
+    k = _exponents(h, x.dtype)[:, None]
+    # every step's input share, k (W_ih x_t^T + b): one GEMM per step before the loop
+    acts = np.matmul(w_ih * k, np.ascontiguousarray(x.transpose(0, 2, 1)))
     if bias is not None:
-        acts += bias * k
-    acts = acts.reshape(t_len, b, 4 * h)
-    w_h = w_hh.T * k  # (H, 4H)
-    y = np.empty((t_len, b, 2 * h), dtype=x.dtype)
-    tanh_c = np.empty((t_len, b, h), dtype=x.dtype)
+        acts += (bias[:, None] * k)[None]
+    w_h = w_hh * k  # (4H, H)
+    ys = np.empty((t_len, 2 * h, b), dtype=x.dtype)
+    tanh_c = np.empty((t_len, h, b), dtype=x.dtype)
+    rec, ig = np.empty((4 * h, b), dtype=x.dtype), np.empty((h, b), dtype=x.dtype)
     h_prev, c_prev = h0, c0
     with np.errstate(over="ignore"):  # exp(k z) = inf gives 1 / inf = 0: the right limit
         for t in range(t_len):
             a = acts[t]
-            a += h_prev @ w_h  # k z_t
+            a += np.matmul(w_h, h_prev, out=rec)  # k z_t
             np.exp(a, out=a)
             a += 1
-            np.divide(1, a, out=a)  # sigmoid(z) on i, f, o; sigmoid(2z) on g
-            i, f, g, o = a[:, :h], a[:, h : 2 * h], a[:, 2 * h : 3 * h], a[:, 3 * h :]
+            np.reciprocal(a, out=a)  # sigmoid(z) on i, f, o; sigmoid(2z) on g
+            i, f, g, o = a[:h], a[h : 2 * h], a[2 * h : 3 * h], a[3 * h :]
             g *= 2
             g -= 1  # tanh(z) = 2 sigmoid(2z) - 1
-            c = y[t, :, h:]
+            c = ys[t, h:]
             np.multiply(f, c_prev, out=c)
-            c += i * g  # c_t = f c_{t-1} + i g
+            c += np.multiply(i, g, out=ig)  # c_t = f c_{t-1} + i g
             np.tanh(c, out=tanh_c[t])
-            np.multiply(o, tanh_c[t], out=y[t, :, :h])  # h_t = o tanh(c_t)
-            h_prev, c_prev = y[t, :, :h], c
-    return acts, tanh_c, y
+            np.multiply(o, tanh_c[t], out=ys[t, :h])  # h_t = o tanh(c_t)
+            h_prev, c_prev = ys[t, :h], c
+    return acts, tanh_c, ys
 
 
 def _unpack(node: Node) -> tuple:
@@ -205,20 +213,20 @@ def LSTM_STATES(node: Node, gy: Tensor) -> tuple:
 @LSTM_STATES.on_arrays
 def _lstm_states_arrays(node: Node, gy: np.ndarray) -> tuple:
     x, w_ih, w_hh = node.inputs[:3]
-    acts, tanh_c, y, h0, c0 = node.saved
+    acts, tanh_c, ys, h0, c0 = node.saved
     t_len, b, n_in = x.shape
     h = w_hh.shape[1]
+    gys = np.ascontiguousarray(gy.transpose(0, 2, 1))  # (T, 2H, B) like ys (free if it is)
     dz = np.empty_like(acts)
-    dh = np.zeros((b, h), dtype=acts.dtype)
-    dc = np.zeros((b, h), dtype=acts.dtype)
+    dh = np.zeros((h, b), dtype=acts.dtype)
+    dc = np.zeros((h, b), dtype=acts.dtype)
     tmp = np.empty_like(dc)
-    gh, gc = gy[..., :h], gy[..., h:]
-    w = w_hh.data
-    for t in range(t_len - 1, -1, -1):  # small (B, H) arrays: they stay in the cache
-        i, f, g, o = (acts[t, :, k * h : (k + 1) * h] for k in range(4))
-        dz_i, dz_f, dz_g, dz_o = (dz[t, :, k * h : (k + 1) * h] for k in range(4))
-        tc, c_before = tanh_c[t], (y[t - 1, :, h:] if t else c0)
-        dh += gh[t]
+    w_t = np.ascontiguousarray(w_hh.data.T)  # (H, 4H): dh_{t-1}^T = W_hh^T dz_t^T
+    for t in range(t_len - 1, -1, -1):  # small contiguous (H, B) arrays: they stay in the cache
+        i, f, g, o = (acts[t, k * h : (k + 1) * h] for k in range(4))
+        dz_i, dz_f, dz_g, dz_o = (dz[t, k * h : (k + 1) * h] for k in range(4))
+        tc, c_before = tanh_c[t], (ys[t - 1, h:] if t else c0)
+        dh += gys[t, :h]
         np.subtract(1, o, out=dz_o)
         dz_o *= o
         dz_o *= tc
@@ -228,7 +236,7 @@ def _lstm_states_arrays(node: Node, gy: np.ndarray) -> tuple:
         tmp *= o
         tmp *= dh
         dc += tmp
-        dc += gc[t]  # dc = g_c + dh o (1 - tanh^2 c) + dc_{t+1} f_{t+1}
+        dc += gys[t, h:]  # dc = g_c + dh o (1 - tanh^2 c) + dc_{t+1} f_{t+1}
         np.subtract(1, i, out=dz_i)
         dz_i *= i
         dz_i *= g
@@ -242,21 +250,27 @@ def _lstm_states_arrays(node: Node, gy: np.ndarray) -> tuple:
         dz_g *= i
         dz_g *= dc  # dz_g = dc i (1 - g^2)
         dc *= f
-        dh = dz[t] @ w  # the recurrent share of dh_{t-1}
-    dz2 = dz.reshape(t_len * b, 4 * h)
-    h_before = np.concatenate([h0[None], y[:-1, :, :h]]).reshape(t_len * b, h)
+        np.matmul(w_t, dz[t], out=dh)  # the recurrent share of dh_{t-1}
+    # the weights' GEMMs run over all T*B columns at once, batch-major: one transposing copy each
+    dz2 = np.ascontiguousarray(dz.transpose(0, 2, 1)).reshape(t_len * b, 4 * h)
+    h_before = np.empty((t_len, b, h), dtype=acts.dtype)
+    h_before[0] = h0.T
+    h_before[1:] = ys[:-1, :h].transpose(0, 2, 1)
     grads = {
         "x": (dz2 @ w_ih.data).reshape(x.shape) if x.requires_grad else None,
         "w_ih": dz2.T @ x.data.reshape(t_len * b, n_in),
-        "w_hh": dz2.T @ h_before,
+        "w_hh": dz2.T @ h_before.reshape(t_len * b, h),
         "b": np.add.reduce(dz2, axis=0),
-        "h0": dh,
-        "c0": dc,
+        "h0": dh.T,
+        "c0": dc.T,
     }
     out = _grads_in_input_order(node, grads)
     if node.attrs[0] and out[3] is not None and out[4] is not None:
         out = (*out[:4], out[4].copy(), *out[5:])  # two biases, two arrays (each may be added to)
     return out
+
+
+LSTM_STATES.fresh_views = True  # the states' gradients are transposed views of arrays just made
 
 
 def _composed_steps(

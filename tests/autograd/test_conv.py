@@ -220,6 +220,48 @@ def test_any_input_layout_gives_the_same_values_and_gradients() -> None:
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
+# Stride-1 geometries: (x shape, weight shape, padding, dilation); 1-D ones have 3-D shapes.
+ROWS_CONFIGS = [
+    ((5, 2, 6, 7), (3, 2, 3, 3), 1, 1),
+    ((3, 3, 5, 6), (2, 3, 3, 2), (2, 0), (1, 2)),  # padding beyond the span: col2im for dx
+    ((4, 2, 4, 4), (4, 2, 1, 1), 0, 1),
+    ((3, 2, 9), (2, 2, 3), 2, 2),
+    ((2, 16, 5, 4), (3, 16, 3, 3), 1, (2, 1)),  # 16 channels: the shifted weight gradient
+]
+
+
+@pytest.mark.parametrize("xs, ws, padding, dilation", ROWS_CONFIGS)
+@pytest.mark.parametrize("block_bytes", [1, 1 << 20])  # one image per block, or all in one
+def test_stride1_row_kernels_equal_the_general_im2col_forms(
+    xs, ws, padding, dilation, block_bytes, monkeypatch
+) -> None:
+    from autograd.gates import conv as C
+    from autograd.gates import conv_rows
+
+    monkeypatch.setattr(conv_rows, "_CHUNK_BYTES", block_bytes)
+    nd = len(xs) - 2
+    geo = C._Geo(nd, xs[2:], ws[2:], (1,) * nd, C._ints(padding, nd, "", "", 0),
+                 C._ints(dilation, nd, "", "", 1))  # fmt: skip
+    x4, w4 = C._as4(RNG.standard_normal(xs)), C._as4(RNG.standard_normal(ws))
+    b = RNG.standard_normal(ws[0])
+    g4 = C._as4(RNG.standard_normal((xs[0], ws[0], *((geo.Ho,) if nd == 2 else ()), geo.Wo)))
+    n, o = xs[0], ws[0]
+    cols = C._im2col(x4, geo)
+    fast, keep = C._conv_kernel(x4, w4, b, geo)
+    general = C._cm(C._conv_cols(cols, w4.reshape(o, -1), b, geo, n))
+    np.testing.assert_allclose(C._as4(fast), general, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        C._as4(C._conv_input_kernel(g4, w4, geo)),
+        C._as4(C._conv_input_col2im(g4, w4, geo)),
+        rtol=1e-12,
+        atol=1e-12,
+    )
+    for kept in (None, keep):
+        np.testing.assert_allclose(
+            C._conv_weight_kernel(x4, g4, geo, kept), C._gmat(g4) @ cols.T, rtol=1e-12, atol=1e-12
+        )
+
+
 # --- gradients -----------------------------------------------------------------------------------
 
 
