@@ -13,7 +13,7 @@ ENGINE = ROOT / "autograd"
 
 # Each engine module may import (from within autograd) only the modules of lower layers.
 LAYERS = [
-    {"graph", "random", "_shadowing"},
+    {"graph", "random", "_shadowing", "_allocator"},
     {"tensor"},
     {"gates"},  # gates/* may also use each other's public functions
     {"backward", "inplace", "function", "creation"},
