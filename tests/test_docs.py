@@ -34,3 +34,18 @@ def test_every_public_name_of_the_five_modules_has_an_entry():
                 assert f"## `{module}.{name}`" in pages[page], f"{module}.{name}"
             else:
                 assert f"`{module}.{name}`" in pages[page], f"{module}.{name}"
+
+
+def test_the_readme_pictures_exist_and_fit_a_page():
+    """Every graph picture the README shows is committed, well-formed, and at most 2000 pt on its
+    long side (they are made by `make pictures`, docs/make_pictures.py)."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    shown = set(re.findall(r"docs/pictures/([\w.-]+\.svg)", readme))
+    assert {"gate_example.svg", "mlp.svg", "lenet.svg", "resnet20.svg", "lstm32.svg"} <= shown
+    for name in shown:
+        root = ET.parse(DOCS / "pictures" / name).getroot()
+        size = [float(root.get(k, "0pt").removesuffix("pt")) for k in ("width", "height")]
+        assert 0 < max(size) <= 2000, (name, size)
