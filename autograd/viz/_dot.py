@@ -207,7 +207,8 @@ class _Builder:
         cls = self.tensor_fields(t, fields)
         style = [] if t.requires_grad else ["dashed"]
         fill = fmt.GRAD_CLASSES[cls][0] if cls else "white"
-        self.node(unit, cluster, fields, "record", style, fill, None, tag is not None)
+        tip = "\n".join(x for x in (name, f"gradient: {cls}" if cls else None) if x) or None
+        self.node(unit, cluster, fields, "record", style, fill, tip, tag is not None)
 
     def box_unit(self, unit: Unit, cluster: str | None) -> None:
         first, n = unit.keys[0], unit.repeats

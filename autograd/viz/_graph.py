@@ -82,7 +82,11 @@ class Graph:
     def __repr__(self) -> str:
         s = self.stats
         left = f", {s.omitted_gates} left out" if s.omitted_gates else ""
-        return f"<autograd.viz.Graph: {s.drawn_gates} of {s.gates} gates drawn{left}; .dot, .svg(), .save(path)>"
+        boxes = f" ({s.boxes} boxes)" if s.boxes else ""
+        return (
+            f"<autograd.viz.Graph: {s.drawn_gates} of {s.gates} gates drawn as {s.drawn_nodes} "
+            f"nodes{boxes}{left}; .dot, .svg(), .save(path)>"
+        )
 
 
 def _names(params: Any) -> dict[Tensor, str]:
@@ -134,9 +138,10 @@ def _input_names(model: Any, inputs: tuple[Any, ...]) -> dict[str, Tensor]:
     return named
 
 
-def _flatten(outputs: Any) -> list[Tensor]:
+def _flatten(outputs: Any, strict: bool = True) -> list[Tensor]:
     """Every Tensor in ``outputs``, nested tuples and lists included (an LSTM returns
-    ``(out, (h, c))``), in order."""
+    ``(out, (h, c))``), in order; anything else is refused (``strict``) or skipped (what a
+    model returns besides tensors)."""
     out: list[Tensor] = []
     stack = [iter(outputs)]
     while stack:
@@ -147,7 +152,7 @@ def _flatten(outputs: Any) -> list[Tensor]:
             out.append(item)
         elif isinstance(item, (list, tuple)):
             stack.append(iter(item))
-        else:
+        elif strict:
             raise TypeError(f"draw: outputs must be Tensors, got {type(item).__name__}")
     if not out:
         raise ValueError("draw: give at least one output tensor")
@@ -236,7 +241,7 @@ def draw(
     if outputs and _is_model(outputs[0]):
         model, args = outputs[0], outputs[1:]
         named_inputs = {**_input_names(model, args), **named_inputs}
-        outputs = (model(*args),)
+        outputs = tuple(_flatten([model(*args)], strict=False))
         if params is None:
             params = model
     opts = Options(

@@ -731,6 +731,23 @@ def test_nn_module_names_types_and_inputs() -> None:
     assert 'label="Linear fc1"' in again and "{input x|(5, 3) float32|" in again
 
 
+def test_draw_model_takes_nested_outputs_and_skips_what_is_not_a_tensor() -> None:
+    nn = pytest.importorskip("nn")
+    lstm = nn.LSTM(4, 8, generator=0)
+    dot = viz.draw(lstm, autograd.ones((5, 2, 4))).dot  # returns (out, (h, c))
+    assert dot.count("(output ") == 3 and "(output 2)" in dot
+
+    class Pair(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(2, 2, generator=0)
+
+        def forward(self, x: autograd.Tensor) -> tuple:
+            return self.fc(x), None, {"note": 1}
+
+    assert "{linear (output)|" in viz.draw(Pair(), autograd.ones((1, 2))).dot
+
+
 def test_an_input_reshaped_inside_the_model_is_still_the_input() -> None:
     """x.reshape(...) of an input that needs no gradient records no gate: the model's gates see
     a view of x, which is drawn as the one "input x" node (an RNN's x[t] slices too)."""
