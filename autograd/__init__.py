@@ -26,6 +26,7 @@ import numpy as _np  # noqa: E402
 
 from . import ops as _ops  # noqa: E402,F401  (gives Tensor its operators and methods)
 from .backward import backward_reference, grad  # noqa: E402
+from .checkpoint import checkpoint  # noqa: E402
 from .creation import (  # noqa: E402
     arange,
     as_tensor,
@@ -42,6 +43,7 @@ from .creation import (  # noqa: E402
     zeros,
     zeros_like,
 )
+from .function import Function, FunctionCtx  # noqa: E402
 from .gates import *  # noqa: E402,F403
 from .gates import __all__ as _gate_names  # noqa: E402
 from .gates.reduce import ValuesIndices  # noqa: E402
@@ -86,7 +88,7 @@ long, double, half = int64, float64, float16
 
 
 def __getattr__(name: str):  # lazy: these sit on top of the core and pull in extra imports
-    if name in ("viz", "testing"):
+    if name in ("viz", "testing", "functional"):
         import importlib
 
         return importlib.import_module(f".{name}", __name__)
@@ -94,9 +96,9 @@ def __getattr__(name: str):  # lazy: these sit on top of the core and pull in ex
 
 
 __all__ = [
-    "GATES", "AnomalyError", "Device", "Gate", "Generator", "GradcheckError", "ModifiedError",
+    "GATES", "AnomalyError", "Device", "Function", "FunctionCtx", "Gate", "Generator", "GradcheckError", "ModifiedError",
     "Node", "RemovableHandle", "Tensor", "ValuesIndices", "arange", "as_tensor",
-    "backward_reference", "current_scope", "default_generator", "detect_anomaly", "device",
+    "backward_reference", "checkpoint", "current_scope", "default_generator", "detect_anomaly", "device",
     "enable_grad", "enter_scope", "exit_scope", "eye", "from_numpy", "full", "grad",
     "gradcheck", "gradgradcheck", "inference_mode", "is_anomaly_enabled", "is_grad_enabled",
     "is_inference_mode_enabled", "linspace", "manual_seed", "no_grad", "ones", "ones_like",

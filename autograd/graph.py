@@ -65,8 +65,9 @@ class Gate:
         reads: tuple[int, ...] | None = ALL,
         saves_output: bool = False,
         keeps_shape: bool = False,
+        register: bool = True,
     ) -> None:
-        if name in GATES:
+        if register and name in GATES:
             raise ValueError(f"gate {name!r} is registered twice")
         self.name = name
         self.rule = rule
@@ -83,7 +84,8 @@ class Gate:
         # one input, and its gradient always comes back in its shape (unary elementwise gates):
         # the walk skips the unbroadcast check
         self.keeps_shape = keeps_shape
-        GATES[name] = self
+        if register:  # (user-defined Functions' gates are not the engine's own)
+            GATES[name] = self
 
     def on_arrays(self, array_rule: Callable[[Node, Any], tuple]) -> Callable:
         """Decorator: the same rule stated on bare arrays, for a plain ``backward()`` (no graph

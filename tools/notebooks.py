@@ -154,7 +154,7 @@ def execute(paths: list[Path], timeout: int = 1800) -> None:
 def main(argv: list[str]) -> int:
     command, names = (argv[0], argv[1:]) if argv else ("", [])
     if command == "execute":
-        paths = [Path(n) if Path(n).exists() else NOTEBOOKS / n for n in names]
+        paths = [Path(n).resolve() if Path(n).exists() else NOTEBOOKS / n for n in names]
         execute(paths or solved_notebooks())
     elif command == "students":
         for path in write_students():

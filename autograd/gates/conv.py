@@ -280,6 +280,8 @@ def _conv(
     if w.ndim != nd + 2:
         layout = "(out_ch, in_ch, kW)" if nd == 1 else "(out_ch, in_ch, kH, kW)"
         raise ValueError(f"{op}: expects a {nd + 2}-D weight {layout}, got shape {w.shape}")
+    if 0 in w.shape:
+        raise ValueError(f"{op}: the weight has a zero-size dimension (shape {w.shape})")
     if w.shape[1] != x.shape[1]:
         raise ValueError(
             f"{op}: input has {x.shape[1]} channels but the weight expects {w.shape[1]} "

@@ -96,10 +96,10 @@ def embedding(indices: Any, weight: Tensor) -> Tensor:
             f"embedding: weight must be 2-D (num_embeddings, dim), got shape {weight.shape}"
         )
     n = weight.shape[0]
-    if idx.size and (idx.min() < -n or idx.max() >= n):
+    if idx.size and (idx.min() < 0 or idx.max() >= n):  # (negative indices are refused too)
         raise IndexError(
             f"embedding: index out of range [{idx.min()}, {idx.max()}] for {n} embeddings "
-            f"(weight shape {weight.shape})"
+            f"(weight shape {weight.shape}; indices must be 0..{n - 1})"
         )
     out = weight.data[idx]  # z[...] = W[i[...]]
     return record(EMBEDDING, out, (weight,), None, idx)

@@ -148,7 +148,12 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     x = _t(x)
     if x.ndim == 0:
         return reshape(x, (1,))
-    s, e = start_dim % x.ndim, end_dim % x.ndim
+    (s,) = normalize_axis(start_dim, x.ndim, "flatten")
+    (e,) = normalize_axis(end_dim, x.ndim, "flatten")
+    if s > e:
+        raise ValueError(
+            f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {x.shape}"
+        )
     return reshape(x, x.shape[:s] + (int(np.prod(x.shape[s : e + 1])),) + x.shape[e + 1 :])
 
 

@@ -112,3 +112,19 @@ def test_bad_axes_and_widths_name_the_operation():
     ]:
         with pytest.raises(ValueError, match=rf"^{op}: .*"):
             call()
+
+
+def test_gate_level_checks_the_layers_rely_on():
+    x = ag.zeros(2, 3, 4, 5)
+    with pytest.raises(IndexError, match="flatten: dimension 5 is out of range"):
+        x.flatten(5)
+    with pytest.raises(ValueError, match="flatten: start_dim 2 comes after end_dim 1"):
+        x.flatten(2, 1)
+    assert x.flatten(1).shape == (2, 60) and x.flatten(-2).shape == (2, 3, 20)
+    w = ag.zeros(5, 2, requires_grad=True)
+    with pytest.raises(IndexError, match=r"embedding: index out of range \[-1, 0\] .* 0..4"):
+        ag.embedding(np.array([-1, 0]), w)
+    with pytest.raises(
+        ValueError, match=r"conv2d: the weight has a zero-size dimension \(shape \(4, 3, 0, 0\)\)"
+    ):
+        ag.conv2d(ag.zeros(1, 3, 5, 5), ag.zeros(4, 3, 0, 0))

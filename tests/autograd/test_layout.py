@@ -16,8 +16,8 @@ LAYERS = [
     {"graph", "random", "_shadowing"},
     {"tensor"},
     {"gates"},  # gates/* may also use each other's public functions
-    {"backward", "inplace"},
-    {"ops", "creation"},
+    {"backward", "inplace", "function"},
+    {"ops", "creation", "functional", "checkpoint"},
     {"gradcheck"},
     {"testing", "viz", "__init__"},
 ]

@@ -192,3 +192,39 @@ def test_in_place_rules_on_big_gradients_match_the_recorded_pass(program):
     x2 = ag.tensor(arr, requires_grad=True)
     (expected,) = ag.grad(program(x2 * 1.5), x2, create_graph=True)
     np.testing.assert_allclose(x1.grad.data, expected.data, rtol=1e-12, atol=1e-12)
+
+
+# --- anomaly mode sees forward NaNs and overflowing sums ----------------------------------------
+
+
+def test_anomaly_mode_blames_the_first_gate_whose_forward_is_not_finite():
+    x = ag.tensor([1.0, -1.0], requires_grad=True)
+    with ag.detect_anomaly(), np.errstate(invalid="ignore"):
+        h = x * 2.0
+        with pytest.raises(ag.AnomalyError) as info:
+            ag.log(h)  # log of a negative number: NaN from finite inputs
+    message = str(info.value)
+    assert message.startswith("log: forward produced NaN/inf from finite inputs")
+    assert "test_reliability.py" in message and "ag.log(h)" in message
+
+
+def test_anomaly_mode_says_when_the_nan_came_in_with_the_data():
+    x = ag.tensor([1.0, float("nan")], requires_grad=True)
+    with ag.detect_anomaly(), pytest.raises(ag.AnomalyError, match="its input 0 already held"):
+        x * 2.0
+
+
+def test_anomaly_mode_checks_a_leafs_summed_gradient():
+    w = ag.tensor(np.array([1e-3], dtype=np.float16), requires_grad=True)  # forward: 40 + 40
+    big = ag.tensor(np.array([40000.0], dtype=np.float16))
+    with ag.detect_anomaly():
+        y = (w * big + w * big).sum()  # each path's gradient is finite; their sum is not
+        with pytest.raises(ag.AnomalyError, match=r"accumulate: the summed gradient of a leaf"):
+            y.backward()
+
+
+def test_anomaly_mode_without_checks_only_records_where_gates_ran():
+    x = ag.tensor([-1.0], requires_grad=True)
+    with ag.detect_anomaly(check_nan=False), np.errstate(invalid="ignore"):
+        y = ag.log(x)
+    assert np.isnan(y.item()) and y.grad_fn.trace
