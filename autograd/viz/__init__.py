@@ -20,8 +20,9 @@ engine: the engine never imports it.
 
 from __future__ import annotations
 
-from ._dot import Stats, collapse_key
+from ._dot import Stats
 from ._graph import Graph, draw
+from ._plan import collapse_key
 from ._render import RenderError, RendererUnavailable, render_svg
 from ._walk import retain_grads
 

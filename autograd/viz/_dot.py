@@ -1,25 +1,29 @@
-"""Backward graph -> DOT text.
+"""A plan (``_plan``) -> DOT text.
 
 Layout of the drawing (forward direction, inputs at the top, outputs at the bottom):
 
-- a *gate* node (ellipse) per recorded gate application, labelled with the gate's name, its
-  gradient rule as tooltip; edges from its inputs carry the input's slot number when it has more
-  than one input, so ``x * x`` shows two edges, ``0`` and ``1``;
-- a *tensor* node (record) per tensor: its name (parameter name, ``output``, ``leaf`` or
-  ``constant``), shape and dtype, value summary and gradient summary, filled by gradient class;
-- a *cluster* per module scope (a recorded tensor's ``scope``), nested by dotted name;
-- a *box* per collapsed scope, standing for all its gates, their intermediate tensors and the
-  leaves only it uses; the tensors it passes on are still drawn;
-- one *summary* node for whatever ``max_nodes`` left out, with edges into the gates it feeds.
+- a *gate* node (rounded record) per gate drawn on its own: the gate's name, then what is known of
+  its output tensor (shape and dtype, value, gradient); its gradient rule is the tooltip. Edges
+  from its inputs carry the input's slot number when it has more than one input, so ``x * x``
+  shows two edges, ``0`` and ``1``;
+- a *box* (bold rounded record) per folded module call, run of repeated calls (``x3``) or loss
+  function: its type and name, its gates, its parameter count, its output's shape;
+- a *leaf* node (record) per parameter, named input (``input x``) or constant outside any box;
+- a *cluster* per module scope of a drawn gate or box (``Linear fc1``), nested by dotted name;
+- one *summary* node for whatever ``max_nodes`` left out, with edges into the units it feeds.
 
-Units (a gate with its output tensor, a box with the tensors it passes on, a leaf) are drawn in
-breadth-first order from the outputs until the next one would exceed ``max_nodes``; node ids
-(``n0``, ``n1``…) follow that order.
+Nodes are filled by their gradient's class (zero, vanishing, healthy, exploding, NaN/inf) with a
+legend beside the graph. Node ids (``n0``, ``n1``...) follow the walk from the outputs. Text is
+set in DejaVu Sans, whose metrics Graphviz knows, so boxes are as wide as the text they hold.
+
+We build the DOT text ourselves rather than with the ``graphviz`` package's ``Digraph``: every
+label needs our own escaping anyway (record metacharacters, entities, control characters), and
+``Digraph`` would pass a label such as ``<w>`` through as an HTML-like label; what it would save
+is the few lines of ``_assemble`` below.
 """
 
 from __future__ import annotations
 
-import fnmatch
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,12 +32,15 @@ from typing import Any
 from ..graph import Node
 from ..tensor import Tensor
 from . import _format as fmt
+from ._plan import Plan, Scopes, Unit
 from ._walk import Walk, box
 
 RANKDIRS = ("TB", "LR", "BT", "RL")
+FONT = "DejaVu Sans"
 GATE_FILL = "#f0f0f0"
+BOX_FILL = "#e4e4f0"
 ATTR_REPR_MAX = 80  # gate arguments longer than this are left out of the tooltip
-BOX_LEAVES_LISTED = 8  # a collapsed box lists this many of the leaves folded into it
+TIP_LEAVES = 12  # a box's tooltip lists this many of the leaves folded into it
 
 
 @dataclass(frozen=True)
@@ -44,19 +51,26 @@ class Options:
     show_grads: bool = True
     show_constants: bool = True
     max_nodes: int | None = 300
-    collapse: Any = None
+    collapse: Any = "auto"
+    expand: Any = None
+    budget: int | None = 40
+    repeats: bool = True
     color_by: str | None = "grad_norm"
     grad_thresholds: tuple[float, float] = (1e-5, 1e3)
     rankdir: str = "TB"
     title: str | None = None
 
     def __post_init__(self) -> None:
-        if self.max_nodes is not None and self.max_nodes < 0:
-            raise ValueError(f"draw: max_nodes must be >= 0 or None, got {self.max_nodes}")
+        for name in ("max_nodes", "budget"):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+                raise ValueError(f"draw: {name} must be an int >= 0 or None, got {v!r}")
         if self.color_by not in (None, "grad_norm"):
             raise ValueError(f"draw: color_by must be 'grad_norm' or None, got {self.color_by!r}")
         if self.rankdir not in RANKDIRS:
             raise ValueError(f"draw: rankdir must be one of {RANKDIRS}, got {self.rankdir!r}")
+        if isinstance(self.collapse, str) and self.collapse != "auto" and not self.collapse:
+            raise ValueError("draw: collapse must not be an empty string")
         lo, hi = self.grad_thresholds
         if not 0 <= lo <= hi:
             raise ValueError(
@@ -70,13 +84,207 @@ class Stats:
 
     gates: int  # gates reachable from the outputs
     tensors: int  # tensors reachable (gate outputs and leaves, hidden constants included)
-    drawn_gates: int  # gates drawn, as their own node or inside a collapsed box
-    drawn_nodes: int  # DOT nodes for gates, tensors and boxes (at most max_nodes)
+    drawn_gates: int  # gates drawn, as their own node or inside a box
+    drawn_nodes: int  # DOT nodes for gates, boxes and leaves (at most max_nodes)
     omitted_gates: int
     omitted_tensors: int
+    boxes: int = 0  # boxes among the drawn nodes
+    level: int | None = None  # the collapse level chosen (None: no module folded)
 
 
-# --- collapse keys -----------------------------------------------------------------------------
+#: Which gradient class a box takes from the leaves inside it: the most alarming one.
+_SEVERITY = {"healthy": 0, "zero": 1, "vanishing": 2, "exploding": 3, "nonfinite": 4}
+
+
+def _dash_range(first: str, last: str) -> str:
+    """``stages.0`` .. ``stages.2`` -> ``stages.0–2``."""
+    head, _, a = first.rpartition(".")
+    head2, _, b = last.rpartition(".")
+    if head != head2:
+        return f"{first}–{last}"
+    digits = len(a) - len(a.lstrip("abcdefghijklmnopqrstuvwxyz_"))  # step3 -> step, 3
+    return f"{first}–{b[digits:] if b[:digits] == a[:digits] else b}"
+
+
+class _Builder:
+    def __init__(
+        self, w: Walk, p: Plan, names: Mapping[Tensor, str], inputs: set[int], scopes: Scopes,
+        opts: Options,
+    ) -> None:  # fmt: skip
+        self.w, self.p, self.names, self.inputs, self.scopes, self.opts = (
+            w, p, names, inputs, scopes, opts,
+        )  # fmt: skip
+        self.vertical = opts.rankdir in ("TB", "BT")
+        self.outputs = {id(w.key(t)): i for i, t in reversed(list(enumerate(w.outputs)))}
+        self.ids: dict[int, str] = {}  # id(unit) -> node id
+        self.cluster_items: dict[str | None, list[str]] = {None: []}
+        self.edges: list[str] = []
+        self.classes_seen: set[str] = set()
+
+    def put(self, cluster: str | None, statement: str) -> None:
+        self.cluster_items.setdefault(cluster, []).append(statement)
+
+    def output_tag(self, key: Any) -> str | None:
+        i = self.outputs.get(id(key))
+        if i is None:
+            return None
+        return "output" if len(self.w.outputs) == 1 else f"output {i}"
+
+    def grad_class(self, grad: Any, gnorm: float) -> str | None:
+        if self.opts.color_by != "grad_norm" or grad is None:
+            return None
+        cls = fmt.grad_class(grad, *self.opts.grad_thresholds, gnorm)
+        self.classes_seen.add(cls)
+        return cls
+
+    def tensor_fields(self, key: Any, fields: list[str]) -> str | None:
+        """Shape, value and gradient of a gate's output or a leaf; returns its gradient class."""
+        info = box(self.w, key)
+        if info.shape is not None:
+            fields.append(f"{tuple(info.shape)} {info.dtype.name}")
+        if self.opts.show_values:
+            fields.append(
+                "value " + fmt.summary(info.data) if info.data is not None else "value released"
+            )
+        if info.grad is None:
+            return None
+        gnorm = fmt.norm(info.grad)
+        if self.opts.show_grads:
+            fields.append("grad " + fmt.grad_summary(info.grad, gnorm))
+        return self.grad_class(info.grad, gnorm)
+
+    def node(
+        self, unit: Unit, cluster: str | None, fields: list[str], shape: str, style: list[str],
+        fill: str, tip: str | None, output: bool,
+    ) -> None:  # fmt: skip
+        ident = f"n{len(self.ids)}"
+        self.ids[id(unit)] = ident
+        attrs = [f"label={fmt.record_label(fields, self.vertical)}", f"shape={shape}"]
+        attrs.append(f'style="{",".join(["filled", *style])}"')
+        attrs.append(f'fillcolor="{fill}"')
+        if tip:
+            attrs.append(f"tooltip={fmt.quoted(tip)}")
+        if output:
+            attrs.append("penwidth=2")
+        self.put(cluster, f"{ident} [{', '.join(attrs)}]")
+
+    # --- the three kinds of unit ---
+
+    def gate_unit(self, unit: Unit, cluster: str | None, module: str | None = None) -> None:
+        node = unit.gates[0]
+        t = self.w.out.get(node)
+        name = self.names.get(t) if t is not None else None
+        title = f"{name} = {node.gate.name}" if name else node.gate.name
+        tag = self.output_tag(node)
+        fields = [module] if module else []
+        fields.append(f"{title} ({tag})" if tag else title)
+        cls = self.tensor_fields(node, fields)
+        tip = f"{node.gate.name}: {node.gate.rule}"
+        if node.attrs is not None:
+            args = repr(node.attrs)
+            if len(args) <= ATTR_REPR_MAX and " at 0x" not in args:  # no addresses: reproducible
+                tip += f"\nargs: {args}"
+        fill = fmt.GRAD_CLASSES[cls][0] if cls else GATE_FILL
+        self.node(unit, cluster, fields, "record", ["rounded"], fill, tip, tag is not None)
+
+    def leaf_unit(self, unit: Unit, cluster: str | None) -> None:
+        t = unit.leaf
+        assert t is not None
+        name = self.names.get(t)
+        if id(t) in self.inputs:
+            title = f"input {name}"
+        elif name:
+            # inside its module's cluster "layers.0" (or "mlp.fc1"), "fc1.weight" is "weight"
+            module, _, short = name.rpartition(".")
+            inside = cluster is not None and module and (cluster + ".").endswith("." + module + ".")
+            title = short if inside or cluster == module else name
+        elif t.requires_grad:
+            title = "leaf"
+        else:
+            title = "constant" if t.data.size <= 1 else "data"
+        tag = self.output_tag(t)
+        fields = [f"{title} ({tag})" if tag else title]
+        cls = self.tensor_fields(t, fields)
+        style = [] if t.requires_grad else ["dashed"]
+        fill = fmt.GRAD_CLASSES[cls][0] if cls else "white"
+        tip = "\n".join(x for x in (name, f"gradient: {cls}" if cls else None) if x) or None
+        self.node(unit, cluster, fields, "record", style, fill, tip, tag is not None)
+
+    def box_unit(self, unit: Unit, cluster: str | None) -> None:
+        first, n = unit.keys[0], unit.repeats
+        per_call = unit.gates[: len(unit.gates) // n]
+        if n > 1:
+            kind = self.scopes.types.get(first)
+            title = f"{kind + ' ' if kind else ''}{_dash_range(first, unit.keys[-1])} ×{n}"
+        else:
+            title = self.scopes.label(first)
+        outs = [g for g in unit.gates if self._leaves_box(g, unit)]
+        tag = next((self.output_tag(g) for g in outs if self.output_tag(g)), None)
+        fields = [f"{title} ({tag})" if tag else title]
+        kinds = Counter(g.gate.name for g in per_call)
+        fields.append(", ".join(f"{k} ×{c}" if c > 1 else k for k, c in kinds.items()))
+        params = [t for t in unit.absorbed if t.requires_grad]
+        if params:
+            count = sum(t.data.size for t in params)
+            fields.append(f"{count:,} parameter{'s' if count != 1 else ''}")
+        if outs:
+            info = box(self.w, outs[-1])
+            if info.shape is not None:
+                fields.append(f"out {tuple(info.shape)} {info.dtype.name}")
+            if self.opts.show_values and info.data is not None and info.data.size <= fmt.TINY:
+                fields.append("value " + fmt.summary(info.data))  # a loss: its value
+        worst, norms, lines = None, [], []
+        for t in unit.absorbed:
+            info = box(self.w, t)
+            line = f"{self.names.get(t) or ('leaf' if t.requires_grad else 'constant')} {tuple(t.shape)}"
+            if info.grad is not None:
+                gnorm = fmt.norm(info.grad)
+                norms.append(gnorm)
+                line += f" grad norm {gnorm:.4g}"
+                cls = self.grad_class(info.grad, gnorm)
+                if cls and (worst is None or _SEVERITY[cls] > _SEVERITY[worst]):
+                    worst = cls
+            lines.append(line)
+        if norms and self.opts.show_grads:
+            lo, hi = min(norms), max(norms)
+            fields.append(f"grad norm {lo:.3g}" + (f" – {hi:.3g}" if hi != lo else ""))
+        n_gates = len(unit.gates)
+        tip = f"{title}: {n_gates} gate{'s' if n_gates != 1 else ''}"
+        if lines:
+            more = len(lines) - TIP_LEAVES
+            tip += (
+                "\n"
+                + "\n".join(lines[:TIP_LEAVES])
+                + (f"\n... and {more} more" if more > 0 else "")
+            )
+        fill = fmt.GRAD_CLASSES[worst][0] if worst else BOX_FILL
+        self.node(unit, cluster, fields, "record", ["rounded", "bold"], fill, tip, tag is not None)
+
+    def _leaves_box(self, g: Node, unit: Unit) -> bool:
+        """Whether a boxed gate's output is used outside its box (or is a graph output)."""
+        if id(g) in self.outputs:
+            return True
+        return any(self.p.unit_of.get(id(c)) is not unit for c in self.w.consumers.get(g, ()))
+
+    def edge(self, src: str, dst: str, slot: Any = None, style: str | None = None) -> None:
+        attrs = []
+        if slot is not None:
+            attrs.append(f'label="{slot}"')
+        if style:
+            attrs.append(f"style={style}")
+        self.edges.append(f"{src} -> {dst}" + (f" [{', '.join(attrs)}]" if attrs else ""))
+
+
+def _ranges(slots: list[int]) -> str:
+    """[0, 1, 2, 5] -> "0–2, 5"."""
+    parts: list[str] = []
+    for i, v in enumerate(slots):
+        if i and v == slots[i - 1] + 1:
+            head = parts[-1].split("–")[0]
+            parts[-1] = f"{head}–{v}"
+        else:
+            parts.append(str(v))
+    return ", ".join(parts)
 
 
 def _prefixes(scope: str) -> list[str]:
@@ -88,308 +296,108 @@ def _parent(scope: str) -> str | None:
     return scope.rsplit(".", 1)[0] if "." in scope else None
 
 
-def collapse_key(scope: str | None, collapse: Any) -> str | None:
-    """The scope that a gate recorded in ``scope`` is folded into, or None to draw it.
-
-    ``collapse``: None/False (nothing), True (every scope: one box per innermost module), an int n
-    (the scope cut to its first n dotted parts: 1 = one box per top-level module), or a pattern
-    or list of ``fnmatch`` patterns (the shortest dotted prefix of the scope that matches one:
-    ``"encoder"`` folds all of encoder, ``"rnn.step*"`` one box per RNN step).
-    """
-    if not scope or collapse is None or collapse is False:
-        return None
-    if collapse is True:
-        return scope
-    if isinstance(collapse, int):
-        return ".".join(scope.split(".")[:collapse]) if collapse > 0 else None
-    patterns = [collapse] if isinstance(collapse, str) else list(collapse)
-    for prefix in _prefixes(scope):
-        if any(fnmatch.fnmatchcase(prefix, p) for p in patterns):
-            return prefix
-    return None
-
-
-# --- the builder -------------------------------------------------------------------------------
-
-
-class _Builder:
-    def __init__(self, w: Walk, names: Mapping[Tensor, str], opts: Options) -> None:
-        self.w = w
-        self.names = names
-        self.opts = opts
-        self.vertical = opts.rankdir in ("TB", "BT")
-        self.outputs = {w.key(t): i for i, t in reversed(list(enumerate(w.outputs)))}
-        self.ids: dict[object, str] = {}  # ("t", tensor) / ("gate", node) / ("box", k) -> id
-        self.cluster_items: dict[str | None, list[str]] = {None: []}
-        self.edges: list[str] = []
-        self.classes_seen: set[str] = set()
-
-    # --- ids and placement ---
-
-    def new_id(self, key: object) -> str:
-        ident = f"n{len(self.ids)}"
-        self.ids[key] = ident
-        return ident
-
-    def put(self, cluster: str | None, statement: str) -> None:
-        self.cluster_items.setdefault(cluster, []).append(statement)
-
-    # --- node statements ---
-
-    def name_of(self, key: Any) -> str | None:
-        """A box's name: the name given for its tensor (a gate's output tensor, or the leaf)."""
-        t = self.w.out.get(key) if type(key) is Node else key
-        return self.names.get(t) if isinstance(t, Tensor) else None
-
-    def tensor_node(self, key: Any, cluster: str | None) -> None:
-        ident = self.new_id(("t", key))
-        info = box(self.w, key)
-        name = self.name_of(key)
-        fields = []
-        out_index = self.outputs.get(key)
-        if out_index is not None:
-            title = "output" if len(self.w.outputs) == 1 else f"output {out_index}"
-            fields.append(f"{name} ({title})" if name else title)
-        elif name:
-            fields.append(name)
-        elif info.leaf:
-            fields.append("leaf" if info.requires_grad else "constant")
-        if info.shape is not None:
-            fields.append(f"{tuple(info.shape)} {info.dtype.name}")
-        if self.opts.show_values:
-            fields.append(
-                "value " + fmt.summary(info.data) if info.data is not None else "value released"
-            )
-        grad = info.grad
-        gnorm = fmt.norm(grad) if grad is not None else 0.0
-        if self.opts.show_grads and grad is not None:
-            fields.append("grad " + fmt.grad_summary(grad, gnorm))
-        attrs = [f"label={fmt.record_label(fields, self.vertical)}", "shape=record"]
-        style = ["filled"]
-        fill = "white"
-        if self.opts.color_by == "grad_norm" and grad is not None:
-            cls = fmt.grad_class(grad, *self.opts.grad_thresholds, gnorm)
-            self.classes_seen.add(cls)
-            fill = fmt.GRAD_CLASSES[cls][0]
-            attrs.append(f"tooltip={fmt.quoted('gradient: ' + cls)}")
-        if info.leaf and not info.requires_grad:
-            style.append("dashed")
-        if out_index is not None:
-            attrs.append("penwidth=2")
-        attrs.append(f'style="{",".join(style)}"')
-        attrs.append(f'fillcolor="{fill}"')
-        self.put(cluster, f"{ident} [{', '.join(attrs)}]")
-
-    def gate_node(self, node: Node) -> str:
-        ident = self.new_id(("gate", node))
-        tip = f"{node.gate.name}: {node.gate.rule}"
-        if node.attrs is not None:
-            args = repr(node.attrs)
-            if len(args) <= ATTR_REPR_MAX:
-                tip += f"\nargs: {args}"
-        label = fmt.quoted(node.gate.name)
-        self.put(
-            node.scope or None,
-            f'{ident} [label={label}, shape=ellipse, style=filled, fillcolor="{GATE_FILL}", '
-            f"tooltip={fmt.quoted(tip)}]",
-        )
-        return ident
-
-    def box_node(
-        self, key: str, nodes: list[Node], absorbed: list[Any], cluster: str | None
-    ) -> str:
-        ident = self.new_id(("box", key))
-        kinds = Counter(n.gate.name for n in nodes)
-        gates = ", ".join(f"{k} x{c}" if c > 1 else k for k, c in kinds.most_common())
-        fields = [key, f"{len(nodes)} gate{'s' if len(nodes) != 1 else ''}: {gates}"]
-        worst = None
-        for i, t in enumerate(absorbed):
-            info = box(self.w, t)
-            gnorm = fmt.norm(info.grad) if info.grad is not None else None
-            if i < BOX_LEAVES_LISTED:
-                name = self.name_of(t) or ("leaf" if info.requires_grad else "constant")
-                line = f"{name} {tuple(info.shape or ())}"
-                if self.opts.show_grads and gnorm is not None:
-                    line += f" grad norm {gnorm:.4g}"
-                fields.append(line)
-            if self.opts.color_by == "grad_norm" and gnorm is not None:
-                cls = fmt.grad_class(info.grad, *self.opts.grad_thresholds, gnorm)  # type: ignore[arg-type]
-                self.classes_seen.add(cls)
-                if worst is None or _SEVERITY[cls] > _SEVERITY[worst]:
-                    worst = cls
-        if len(absorbed) > BOX_LEAVES_LISTED:
-            fields.append(f"... and {len(absorbed) - BOX_LEAVES_LISTED:,} more leaves")
-        fill = fmt.GRAD_CLASSES[worst][0] if worst else GATE_FILL
-        tip = f"collapsed scope {key}: " + ", ".join(f"{k} x{c}" for k, c in sorted(kinds.items()))
-        self.put(
-            cluster,
-            f"{ident} [label={fmt.record_label(fields, self.vertical)}, shape=record, "
-            f'style="filled,rounded,bold", fillcolor="{fill}", tooltip={fmt.quoted(tip)}]',
-        )
-        return ident
-
-    def edge(self, src: str, dst: str, slot: int | None = None, style: str | None = None) -> None:
-        attrs = []
-        if slot is not None:
-            attrs.append(f'label="{slot}"')
-        if style:
-            attrs.append(f"style={style}")
-        self.edges.append(f"{src} -> {dst}" + (f" [{', '.join(attrs)}]" if attrs else ""))
-
-
-#: Which gradient class a collapsed box takes from the leaves inside it: the most alarming one.
-_SEVERITY = {"healthy": 0, "vanishing": 1, "exploding": 2, "nonfinite": 3}
-
-
-def build(w: Walk, names: Mapping[Tensor, str], opts: Options) -> tuple[str, Stats]:
-    """The DOT text for walk ``w`` and what it shows."""
-    for t in names:  # a named intermediate the user still holds shows its value and gradient
-        if t.grad_fn is not None:
-            w.out.setdefault(t.grad_fn, t)
-    b = _Builder(w, names, opts)
-
-    # Which gates fold into which box, and which leaves only a box uses.
-    key_of: dict[Any, str | None] = {}  # only boxed gates are in it
-    box_nodes: dict[str, list[Node]] = {}
-    if opts.collapse is not None and opts.collapse is not False:
-        for node in w.gates:
-            k = collapse_key(node.scope, opts.collapse)
-            if k is not None:
-                key_of[node] = k
-                box_nodes.setdefault(k, []).append(node)
-    absorbed: dict[str, list[Any]] = {}
-    absorbed_leaves: set[Any] = set()
-    if box_nodes:
-        for item in w.order:
-            # parameters (leaves that require grad) and scalar literals (eps, scales) go inside
-            # the box that alone uses them; data inputs stay outside
-            if (
-                type(item) is not Node  # a leaf
-                and (item.requires_grad or item.data.size <= 1)
-                and item not in b.outputs
-            ):
-                users = {key_of.get(n) for n in w.consumers.get(item, ())}
-                if len(users) == 1 and None not in users:
-                    absorbed.setdefault(users.pop(), []).append(item)  # type: ignore[arg-type]
-                    absorbed_leaves.add(item)
-
-    def passes_on(node: Node) -> bool:
-        """Whether a boxed gate's output leaves its box (used outside, or a graph output)."""
-        k = key_of[node]
-        return node in b.outputs or any(key_of.get(c) != k for c in w.consumers.get(node, ()))
-
-    # Units in walk order, cut at max_nodes.
-    units: list[tuple[str, Any, int]] = []  # (kind, payload, DOT nodes it costs)
-    for item in w.order:
-        if type(item) is Node:  # a gate
-            k = key_of.get(item) if key_of else None
-            if k is None:
-                units.append(("gate", item, 2))
-            elif item is box_nodes[k][0]:
-                boundary = [n for n in box_nodes[k] if passes_on(n)]
-                units.append(("box", (k, boundary), 1 + len(boundary)))
-        elif item in absorbed_leaves:
-            continue
-        elif opts.show_constants or item.requires_grad:
-            units.append(("leaf", item, 1))
+def build(
+    w: Walk, p: Plan, names: Mapping[Tensor, str], inputs: set[int], scopes: Scopes, opts: Options
+) -> tuple[str, Stats]:
+    """The DOT text for plan ``p`` of walk ``w`` and what it shows."""
+    b = _Builder(w, p, names, inputs, scopes, opts)
     budget = opts.max_nodes
-    drawn: list[tuple[str, Any, int]] = []
-    spent = 0
-    for unit in units:
-        if budget is not None and spent + unit[2] > budget:
-            break
-        drawn.append(unit)
-        spent += unit[2]
-    left_out = units[len(drawn) :]
+    drawn = p.units if budget is None else p.units[:budget]
+    left_out = p.units[len(drawn) :]
+    root = scopes.root
 
-    # Clusters: every scope of a drawn gate or box, with its dotted ancestors.
-    scopes: set[str] = set()
-    for kind, payload, _ in drawn:
-        s = payload.scope if kind == "gate" else _parent(payload[0]) if kind == "box" else None
+    def cluster_of_scope(s: str | None) -> str | None:
+        if not s or s == root:
+            return None
+        return s
+
+    # Clusters: the scope of every drawn gate, the parent of every drawn box.
+    def home(u: Unit) -> str | None:
+        if u.kind == "gate":
+            return cluster_of_scope(u.gates[0].scope)
+        if u.kind == "box":
+            return cluster_of_scope(_parent(u.keys[0]))
+        return None
+
+    scopes_drawn: set[str] = set()
+    for u in drawn:
+        s = home(u)
         if s:
-            scopes.update(_prefixes(s))
+            scopes_drawn.update(x for x in _prefixes(s) if x != root)
 
     # A parameter named "fc1.weight" joins cluster "fc1", or the one scope ending in ".fc1"
     # (parameter names are relative to the module they came from).
     by_suffix: dict[str, list[str]] = {}
-    for s in sorted(scopes):
+    for s in sorted(scopes_drawn):
         parts = s.split(".")
         for i in range(1, len(parts)):
             by_suffix.setdefault(".".join(parts[i:]), []).append(s)
 
-    def leaf_cluster(t: Any) -> str | None:
-        name = b.name_of(t)
-        module = _parent(name) if name else None
+    def leaf_cluster(t: Tensor) -> str | None:
+        name = names.get(t)
+        module = _parent(name) if name and id(t) not in inputs else None
         if module is None:
             return None
-        if module in scopes:
+        if module in scopes_drawn:
             return module
         matches = by_suffix.get(module, [])
         return matches[0] if len(matches) == 1 else None
 
-    # Nodes, in drawing order.
-    for kind, payload, _ in drawn:
-        if kind == "gate":
-            b.gate_node(payload)
-            b.tensor_node(payload, payload.scope or None)  # the gate's output
-        elif kind == "box":
-            k, boundary = payload
-            cluster = k if k in scopes else _parent(k)  # inside its own cluster if one exists
-            b.box_node(k, box_nodes[k], absorbed.get(k, []), cluster)
-            for n in boundary:
-                b.tensor_node(n, cluster)
-        else:
-            b.tensor_node(payload, leaf_cluster(payload))
+    homes = {id(u): home(u) if u.kind != "leaf" else leaf_cluster(u.leaf) for u in drawn}  # type: ignore[arg-type]
 
-    # Edges: into each gate in slot order, then gate -> output; boxes likewise.
+    # A module that is one gate and holds nothing else (ReLU, Flatten) gets no cluster of its
+    # own: its gate node names it.
+    content = Counter(homes.values())
+    parents = Counter(_parent(s) for s in scopes_drawn)
+    module_of: dict[int, str] = {}
+    for u in drawn:
+        s = homes[id(u)]
+        if u.kind == "gate" and s and content[s] == 1 and not parents[s]:
+            module_of[id(u)] = b.scopes.label(s)
+            up = _parent(s)
+            homes[id(u)] = None if up == root else up
+
+    for u in drawn:
+        if u.kind == "gate":
+            b.gate_unit(u, homes[id(u)], module_of.get(id(u)))
+        elif u.kind == "box":
+            b.box_unit(u, homes[id(u)])
+        else:
+            b.leaf_unit(u, homes[id(u)])
+
+    # Edges: into each unit from the units its gates read, in slot order. A box is one node for
+    # several tensors: its edges into one gate merge, labelled with the slots they fill.
     omitted_id = "omitted"
-    for kind, payload, _ in drawn:
-        if kind == "gate":
-            node = payload
-            ident = b.ids[("gate", node)]
-            many = len(node.next) > 1
-            for slot, t in enumerate(w.sources[node]):
-                if t is None:
-                    continue  # a constant the released graph no longer holds
-                src = b.ids.get(("t", t))
+    for u in drawn:
+        if u.kind == "leaf":
+            continue
+        ident = b.ids[id(u)]
+        slots: dict[str, list[int]] = {}  # source node id -> slots, in order
+        for node in u.gates:
+            many = u.kind == "gate" and len(node.next) > 1
+            for slot, src in enumerate(w.sources[node]):
                 if src is None:
-                    if type(t) is not Node and not t.requires_grad and not opts.show_constants:
-                        continue
-                    src = omitted_id
-                b.edge(src, ident, slot if many else None, "dashed" if src == omitted_id else None)
-            b.edge(ident, b.ids[("t", node)])
-        elif kind == "box":
-            k, boundary = payload
-            ident = b.ids[("box", k)]
-            sources: dict[str, None] = {}  # ordered set: one edge per source
-            for node in box_nodes[k]:
-                for t in w.sources[node]:
-                    if t is None or key_of.get(t) == k or t in absorbed_leaves:
-                        continue
-                    src = b.ids.get(("t", t))
-                    if src is None:
-                        if type(t) is not Node and not t.requires_grad and not opts.show_constants:
-                            continue
-                        src = omitted_id
-                    sources.setdefault(src)
-            for src in sources:
-                b.edge(src, ident, None, "dashed" if src == omitted_id else None)
-            for n in boundary:
-                b.edge(ident, b.ids[("t", n)])
+                    continue  # a constant the released graph no longer holds
+                src_unit = p.unit_of.get(id(src))
+                if src_unit is u or src_unit is None:
+                    continue  # inside the box, or a hidden constant
+                src_id = b.ids.get(id(src_unit), omitted_id)
+                merge = u.kind == "box" or src_id == omitted_id or src_unit.kind == "box"
+                if not merge:
+                    b.edge(src_id, ident, slot if many else None)
+                elif src_id not in slots:
+                    slots[src_id] = [slot] if many else []
+                elif many:
+                    slots[src_id].append(slot)
+        for src_id, used in slots.items():
+            b.edge(src_id, ident, _ranges(used) or None, "dashed" if src_id == omitted_id else None)
 
     # What max_nodes left out.
     omitted_gates = Counter[str]()
     omitted_tensors = 0
-    for kind, payload, _ in left_out:
-        if kind == "gate":
-            omitted_gates[payload.gate.name] += 1
-            omitted_tensors += 1
-        elif kind == "box":
-            k, boundary = payload
-            omitted_gates.update(n.gate.name for n in box_nodes[k])
-            omitted_tensors += len(box_nodes[k]) + len(absorbed.get(k, []))
-        else:
-            omitted_tensors += 1
+    for u in left_out:
+        omitted_gates.update(n.gate.name for n in u.gates)
+        omitted_tensors += len(u.gates) + len(u.absorbed) + (u.kind == "leaf")
     n_gates = len(w.gates)
     n_omitted = sum(omitted_gates.values())
     if left_out:
@@ -400,9 +408,11 @@ def build(w: Walk, names: Mapping[Tensor, str], opts: Options) -> tuple[str, Sta
         gates=n_gates,
         tensors=len(w.order),
         drawn_gates=n_gates - n_omitted,
-        drawn_nodes=spent,
+        drawn_nodes=len(drawn),
         omitted_gates=n_omitted,
         omitted_tensors=omitted_tensors,
+        boxes=sum(u.kind == "box" for u in drawn),
+        level=p.level,
     )
     return _assemble(b), stats
 
@@ -422,7 +432,7 @@ def _omitted_text(gates: Counter[str], tensors: int, max_nodes: int | None) -> s
 
 
 def _legend(b: _Builder) -> list[str]:
-    """A row of colour swatches, one per gradient class, beside the graph."""
+    """A row of colour swatches, one per gradient class, beside the graph (a column when LR)."""
     if b.opts.color_by != "grad_norm" or not b.classes_seen:
         return []
     lo, hi = b.opts.grad_thresholds
@@ -436,7 +446,7 @@ def _legend(b: _Builder) -> list[str]:
         lines.append(
             f'  {ident} [label={fmt.quoted(text.format(lo=lo, hi=hi))}, fillcolor="{colour}"]'
         )
-    lines.append("  {rank=same; " + "; ".join(ids) + "}")  # one row (one column when LR)
+    lines.append("  {rank=same; " + "; ".join(ids) + "}")
     lines.append("}")
     return lines
 
@@ -444,24 +454,24 @@ def _legend(b: _Builder) -> list[str]:
 def _assemble(b: _Builder) -> str:
     opts = b.opts
     lines = ["digraph autograd {"]
-    graph_attrs = [
-        f"rankdir={opts.rankdir}",
-        "newrank=true",
-        'fontname="Helvetica,Arial,sans-serif"',
-    ]
+    graph_attrs = [f"rankdir={opts.rankdir}", "newrank=true", f'fontname="{FONT}"']
+    graph_attrs += ["ranksep=0.3", "nodesep=0.25"]
     if opts.title:
         graph_attrs += [f"label={fmt.quoted(opts.title)}", "labelloc=t"]
     lines.append(f"  graph [{', '.join(graph_attrs)}]")
-    lines.append('  node [fontname="Helvetica,Arial,sans-serif", fontsize=10]')
-    lines.append('  edge [fontname="Helvetica,Arial,sans-serif", fontsize=9, arrowsize=0.7]')
+    lines.append(f'  node [fontname="{FONT}", fontsize=10]')
+    lines.append(f'  edge [fontname="{FONT}", fontsize=9, arrowsize=0.7]')
 
     # Cluster tree in order of first use; every used scope's ancestors exist.
     children: dict[str | None, list[str]] = {None: []}
     for scope in [s for s in b.cluster_items if s is not None]:
         for p in _prefixes(scope):
+            if p == b.scopes.root:
+                continue
             if p not in children:
                 children[p] = []
-                children[_parent(p)].append(p)
+                parent = _parent(p)
+                children[None if parent == b.scopes.root else parent].append(p)
     cluster_no = {s: i for i, s in enumerate(s for s in children if s is not None)}
 
     stack: list[tuple[str, str | None, int]] = [("open", None, 1)]
@@ -473,8 +483,9 @@ def _assemble(b: _Builder) -> str:
             continue
         if s is not None:
             lines.append("  " * (depth - 1) + f"subgraph cluster_{cluster_no[s]} {{")
+            label = fmt.quoted(b.scopes.label(s))
             lines.append(
-                f'{pad}label={fmt.quoted(s)}; labeljust=l; style="rounded,dashed"; color="#888888";'
+                f'{pad}label={label}; labeljust=l; style="rounded,dashed"; color="#888888";'
             )
             stack.append(("close", s, depth))
         lines.extend(pad + st for st in b.cluster_items.get(s, ()))

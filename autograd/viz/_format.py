@@ -7,6 +7,7 @@ gives the same text: the DOT output is byte-for-byte reproducible.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -74,6 +75,7 @@ def shape_dtype(arr: np.ndarray) -> str:
 
 #: class name -> (fill colour, legend text template). Colours are distinguishable in greyscale too.
 GRAD_CLASSES = {
+    "zero": ("#d9d9d9", "exactly 0"),
     "vanishing": ("#9ecae1", "vanishing < {lo:g}"),
     "healthy": ("#a1d99b", "healthy"),
     "exploding": ("#fd8d3c", "exploding > {hi:g}"),
@@ -82,13 +84,17 @@ GRAD_CLASSES = {
 
 
 def grad_class(arr: np.ndarray, lo: float, hi: float, n: float | None = None) -> str:
-    """Which of ``GRAD_CLASSES`` a gradient falls in, by its L2 norm ``n`` (NaN/inf first)."""
+    """Which of ``GRAD_CLASSES`` a gradient falls in, by its L2 norm ``n`` (NaN/inf first). An
+    exactly zero gradient is a class of its own: often correct (the losing input of ``max``, a
+    ReLU that is off for the whole batch), never "vanishing"."""
     if n is None:
         n = norm(arr)
     if not math.isfinite(n):
         if np.isnan(n) or not np.all(np.isfinite(arr)):
             return "nonfinite"
         return "exploding"  # every element finite, only the float64 sum of squares overflowed
+    if n == 0:
+        return "zero"
     if n < lo:
         return "vanishing"
     if n > hi:
@@ -98,6 +104,18 @@ def grad_class(arr: np.ndarray, lo: float, hi: float, n: float | None = None) ->
 
 # --- escaping ----------------------------------------------------------------------------------
 
+# Characters that XML 1.0 forbids or that would end Graphviz's C string early (NUL), lone
+# surrogates (no UTF-8 form), and the other control characters: shown as their Python escape.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """``text`` with every control character, lone surrogate and XML non-character replaced by
+    its Python escape (``\\x00``, ``\\udc80``), so any name gives well-formed DOT and SVG.
+    Tabs become spaces; newlines stay (they break the line)."""
+    text = text.replace("\t", " ")
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
+
 
 def quoted(text: str) -> str:
     """A DOT double-quoted string holding ``text`` literally (plain labels, tooltips, ids).
@@ -105,7 +123,7 @@ def quoted(text: str) -> str:
     ``&`` becomes ``&amp;`` because Graphviz reads entities in labels (``&lt;`` would otherwise
     print as ``<``); it then writes valid XML itself.
     """
-    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
+    text = clean(text).replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
     return '"' + text + '"'
 
@@ -120,7 +138,7 @@ def record_field(text: str) -> str:
 
     The result goes inside a quoted DOT string, so quotes and backslashes are escaped too.
     """
-    return text.replace("\r", "").translate(_RECORD_SPECIAL)
+    return clean(text.replace("\r", "")).translate(_RECORD_SPECIAL)
 
 
 def record_label(fields: list[str], vertical: bool) -> str:

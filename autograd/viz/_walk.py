@@ -55,7 +55,7 @@ class Box:
     """What a box shows: the value (None once released), shape, dtype, gradient, kind."""
 
     data: np.ndarray | None
-    shape: tuple[int, ...]
+    shape: tuple[int, ...] | None  # None: a released output whose gradient was not kept
     dtype: Any
     grad: np.ndarray | None
     requires_grad: bool

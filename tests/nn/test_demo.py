@@ -32,7 +32,8 @@ def test_demo_writes_plot_graph_and_a_restorable_checkpoint(tmp_path, capsys):
     dot = folder / "backward_graph.dot"
     if svg.exists():
         text = svg.read_text()
-        assert "<svg" in text and "conv2d" in text and "features.0.weight" in text
+        assert "<svg" in text and "conv2d" in text and "Conv2d features.0" in text
+        assert "input x" in text and "cross_entropy (output)" in text
     else:  # no renderer: the DOT source, and a line saying so
         assert "digraph" in dot.read_text()
         assert "wrote the DOT source instead" in out
