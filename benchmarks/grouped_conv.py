@@ -55,8 +55,11 @@ def _step_per_group(x: ag.Tensor, w: ag.Tensor, b: ag.Tensor, groups: int) -> Ca
     def step() -> None:
         parts = [
             ag.conv2d(
-                x[:, g * cg : (g + 1) * cg], w[g * og : (g + 1) * og], b[g * og : (g + 1) * og],
-                1, 1,
+                x[:, g * cg : (g + 1) * cg],
+                w[g * og : (g + 1) * og],
+                b[g * og : (g + 1) * og],
+                1,
+                1,
             )  # fmt: skip
             for g in range(groups)
         ]
