@@ -41,7 +41,9 @@ def _unfold_kernel(x: np.ndarray, geo: _Geo) -> np.ndarray:
         (st[0], st[1], st[2] * dh, st[3] * dw, st[2] * sh, st[3] * sw),
         writeable=False,
     )
-    return view.reshape(n, c * kh * kw, geo.Ho * geo.Wo)
+    cols = view.reshape(n, c * kh * kw, geo.Ho * geo.Wo)
+    # a 1x1 kernel at stride 1 without padding reshapes to a view of x itself: outputs own memory
+    return cols.copy() if np.may_share_memory(cols, x) else cols
 
 
 def _fold_kernel(cols: np.ndarray, geo: _Geo) -> np.ndarray:

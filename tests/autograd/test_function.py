@@ -87,7 +87,7 @@ def test_it_is_drawn_and_named_like_any_gate():
     y = Sigmoid.apply(f64(0.5))
     assert y.grad_fn.name == "Sigmoid" and "squashes" in y.grad_fn.gate.rule
     dot = ag.viz.draw(y).dot
-    assert 'label="Sigmoid"' in dot
+    assert 'label="{Sigmoid (output)|' in dot  # the gate's name heads its node
     assert "Sigmoid" not in ag.GATES  # users' gates stay out of the engine's registry
 
 
