@@ -29,10 +29,6 @@ test: $(VENV)/.test-deps
 	$(THREADS) HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} MPLBACKEND=Agg $(PY) -m pytest -n auto \
 		--nbmake --nbmake-timeout=300 tests notebooks
 
-# Forward values and gradients against PyTorch (installs the bench extra, which brings it).
-parity: $(VENV)/.bench-deps
-	$(THREADS) $(PY) -m pytest -m torch -q tests
-
 demo: $(VENV)/.test-deps
 	$(THREADS) MPLBACKEND=Agg $(PY) -m nn.demo --out $(OUT)
 
@@ -46,10 +42,11 @@ notebooks: $(VENV)/.test-deps
 demo-mpi: $(VENV)/.test-deps
 	$(THREADS) MPLBACKEND=Agg $(VENV)/bin/mpiexec -n 2 $(PY) -m nn.demo --distributed --out $(OUT)
 
-# PyTorch parity of the tensor API (tests/test_torch_parity.py): forward values and gradients of
-# every op that PyTorch also has, on random inputs. Installs the bench extra (PyTorch CPU).
+# PyTorch parity (tests/test_torch_parity*.py): forward values and gradients of every op and layer
+# that PyTorch also has, on random inputs. Installs the bench extra (PyTorch CPU).
 parity: $(VENV)/.bench-deps
-	$(THREADS) $(PY) -m pytest -m torch tests/test_torch_parity.py -q
+	$(THREADS) HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(PY) -m pytest -n auto -m torch -q \
+		tests/test_torch_parity.py tests/test_torch_parity_nn.py
 
 # Results go to benchmarks/results/local/ (untracked); UPDATE=1 rewrites the committed tables.
 bench: $(VENV)/.bench-deps
