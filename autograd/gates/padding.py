@@ -15,7 +15,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._common import _t
-from .shape import getitem
+from .shape import getitem, pad_widths
 from .shape import pad as _constant_pad
 
 # PyTorch's names and NumPy's, each to NumPy's
@@ -43,15 +43,7 @@ def pad(x: Any, pad_width: Any, value: float = 0.0, *, mode: str = "constant") -
         raise ValueError(f"pad: mode must be one of {', '.join(map(repr, _MODES))}, got {mode!r}")
     if _MODES[mode] == "constant":
         return _constant_pad(x, pad_width, value)
-    try:
-        widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
-    except ValueError:
-        raise ValueError(
-            f"pad: pad_width {pad_width} does not fit a tensor of shape {x.shape} "
-            "(give (before, after) per axis, or one pair for all)"
-        ) from None
-    if (widths < 0).any():
-        raise ValueError(f"pad: widths must be non-negative, got {pad_width}")
+    widths = pad_widths(x, pad_width)
     axes = [a for a in range(x.ndim) if widths[a].any()]
     if not axes:
         return getitem(x, ...)  # (a view, as a pad of nothing is in PyTorch)

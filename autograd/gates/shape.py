@@ -518,9 +518,9 @@ def narrow(x: Any, dim: int, start: int, length: int) -> Tensor:
     return getitem(x, (slice(None),) * d + (slice(first, first + length),))
 
 
-def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
-    """Constant padding, NumPy's ``pad_width`` convention: ((before, after), ...) per axis."""
-    x = _t(x)
+def pad_widths(x: Tensor, pad_width: Any) -> np.ndarray:
+    """NumPy's ``pad_width`` convention checked against ``x``: an (ndim, 2) array of
+    (before, after) widths, from a pair per axis or one pair for all."""
     try:
         widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
     except ValueError:
@@ -530,6 +530,13 @@ def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
         ) from None
     if (widths < 0).any():
         raise ValueError(f"pad: widths must be non-negative, got {pad_width}")
+    return widths
+
+
+def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
+    """Constant padding, NumPy's ``pad_width`` convention: ((before, after), ...) per axis."""
+    x = _t(x)
+    widths = pad_widths(x, pad_width)
     out = np.pad(x.data, widths, constant_values=value)  # z = x surrounded by `value`
     return record(PAD, out, (x,), None, tuple(map(tuple, widths)))
 
