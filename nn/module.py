@@ -9,6 +9,7 @@ drawings can group the recorded gates by module.
 
 from __future__ import annotations
 
+import contextvars
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
@@ -71,7 +72,11 @@ class Parameter(Tensor):
 # --- naming the running module for autograd.scope ----------------------------------------------
 
 _tree_version = [0]  # bumped whenever any module gains or loses a sub-module
-_naming: list[dict[int, str] | None] = [None]  # names of the tree whose root call is running
+# names of the tree whose root call is running, per thread (and per asyncio task): two threads
+# running two models at once each tag their own gates
+_naming: contextvars.ContextVar[dict[int, str] | None] = contextvars.ContextVar(
+    "nn_module_naming", default=None
+)
 
 
 def _tree_changed() -> None:
@@ -123,16 +128,16 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run ``forward`` with every gate it records tagged by this module's dotted name
         (the root of the call is named by its class; ``features.0`` below it)."""
-        names = _naming[0]
+        names = _naming.get()
         if names is None:  # the outermost module call: name the whole tree once (cached)
             names = self._scope_names()
-            _naming[0] = names
+            naming = _naming.set(names)
             token = autograd.enter_scope(names[id(self)])
             try:
                 return self.forward(*args, **kwargs)
             finally:
                 autograd.exit_scope(token)
-                _naming[0] = None
+                _naming.reset(naming)
         name = names.get(id(self))
         if name is None:  # a module outside the tree (made on the fly inside a forward)
             prev = autograd.current_scope()

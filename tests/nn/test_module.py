@@ -318,6 +318,35 @@ def test_call_tags_recorded_gates_with_the_dotted_module_name():
     assert w.grad_fn.scope is None
 
 
+def test_two_threads_running_two_models_each_tag_their_own_gates():
+    """Module naming is per thread: a model called while another thread is inside a different
+    model's forward still names its gates from its own tree."""
+    import threading
+
+    inside, done = threading.Event(), threading.Event()
+
+    class Waits(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+
+        def forward(self, x: Tensor) -> Tensor:
+            y = self.fc(x)
+            inside.set()
+            assert done.wait(10)
+            return self.fc(y)
+
+    waits, results = Waits(), {}
+    worker = threading.Thread(target=lambda: results.setdefault("w", waits(ag.randn(1, 4))))
+    worker.start()
+    assert inside.wait(10)
+    other = _scopes(Net()(ag.randn(2, 4)))  # while the worker is inside Waits.forward
+    done.set()
+    worker.join()
+    assert ("linear", "features.0") in other and ("linear", "head") in other
+    assert {s for _, s in _scopes(results["w"])} == {"fc"}
+
+
 def test_scope_names_follow_changes_to_the_tree():
     net = Net()
     net(ag.randn(1, 4))
