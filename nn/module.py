@@ -127,7 +127,11 @@ class Module:
     # --- calling -------------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """Run ``forward`` with every gate it records tagged by this module's dotted name
-        (the root of the call is named by its class; ``features.0`` below it)."""
+        (the root of the call is named by its class; ``features.0`` below it). With grad mode
+        off nothing is recorded, so nothing is named: the call is just ``forward`` (a gate that
+        ``enable_grad()`` records inside such a call carries no module name)."""
+        if not autograd.is_grad_enabled():
+            return self.forward(*args, **kwargs)
         names = _naming.get()
         if names is None:  # the outermost module call: name the whole tree once (cached)
             names = self._scope_names()

@@ -97,18 +97,19 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     in its own layout (no transposed copy).
     """
     x, weight = pair(x, weight)
-    if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+    xs, ws = x.data.shape, weight.data.shape  # (the arrays' own: this runs once per layer call)
+    if len(ws) != 2 or not xs or xs[-1] != ws[1]:
         raise ValueError(
-            f"linear: input of shape {x.shape} does not match weight of shape {weight.shape} "
+            f"linear: input of shape {xs} does not match weight of shape {ws} "
             "(expects input (..., in_features) and weight (out_features, in_features))"
         )
     out = x.data @ weight.data.T  # z = x W^T (+ b)
     inputs: tuple = (x, weight)
     if bias is not None:
         bias = bias if isinstance(bias, Tensor) else _wrap(np.asarray(bias, dtype=out.dtype))
-        if bias.shape != (weight.shape[0],):
+        if bias.data.shape != (ws[0],):
             raise ValueError(
-                f"linear: bias of shape {bias.shape} does not match weight of shape {weight.shape}"
+                f"linear: bias of shape {bias.shape} does not match weight of shape {ws}"
             )
         if bias.dtype == out.dtype:
             out += bias.data  # out is a fresh matmul result: add in place

@@ -347,6 +347,25 @@ def test_two_threads_running_two_models_each_tag_their_own_gates():
     assert {s for _, s in _scopes(results["w"])} == {"fc"}
 
 
+def test_without_grad_mode_a_call_is_just_forward():
+    """Under no_grad nothing is recorded, so no scope is entered (the call costs what forward
+    costs); a gate that enable_grad() records inside such a call carries no module name."""
+    seen = []
+
+    class Probe(nn.Module):
+        def forward(self, x: Tensor) -> Tensor:
+            seen.append(ag.current_scope())
+            with ag.enable_grad():
+                return x * 2
+
+    x = ag.ones(2, requires_grad=True)
+    with ag.no_grad():
+        inner = Probe()(x)
+    named = Probe()(x)
+    assert seen == [None, "Probe"]
+    assert inner.grad_fn.scope is None and named.grad_fn.scope == "Probe"
+
+
 def test_scope_names_follow_changes_to_the_tree():
     net = Net()
     net(ag.randn(1, 4))
