@@ -254,7 +254,9 @@ class VersionCounter:
 
     def bump(self) -> None:
         self.value += 1
-        self.changes.append(EPOCH.advance())
+        with EPOCH.lock:  # (EPOCH.advance inlined: optimizers bump every parameter every step)
+            EPOCH.value = epoch = EPOCH.value + 1
+        self.changes.append(epoch)
         if len(self.changes) > 2 * self.KEEP:
             del self.changes[: self.KEEP]
 

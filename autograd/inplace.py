@@ -91,9 +91,11 @@ def refresh_views(base: Tensor, op: str) -> None:
 def bump(t: Tensor) -> None:
     """Count an in-place change of ``t``'s storage. A gate that saved this storage as its
     output (exp, tanh, softmax...) is marked stale: its rule would read the new values."""
-    base = base_of(t)
+    e = t._extra  # (base_of and counter inlined: optimizers bump every parameter every step)
+    base = None if e is None else e.base
     root = t if base is None else base
-    c = counter(root)
+    e = root._extra
+    c = counter(root) if e is None or e.counter is None else e.counter
     c.bump()
     gf = root.grad_fn
     if gf is not None and gf.gate.saves_output and getattr(gf, "stale", None) is None:
@@ -215,7 +217,8 @@ def in_place(
         if kernel is not None and not (
             modes().enabled and (self.requires_grad or _any_requires_grad(args, kwargs))
         ):
-            _check_target(self, op, False)
+            if not self.data.flags.writeable:
+                _check_target(self, op, False)  # (raises, naming the tensor)
             try:
                 kernel(self.data, *args, **kwargs)
             except TypeError as err:  # NumPy refuses to store e.g. a float result in an int
