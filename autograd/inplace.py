@@ -234,6 +234,40 @@ def in_place(
     return method
 
 
+def arithmetic(op: str, compute: Callable[..., Tensor], ufunc: np.ufunc) -> Callable[..., Tensor]:
+    """``in_place`` for a two-operand ufunc (``add_``, ``mul_``...), with its most common case
+    written straight: an array or number operand, no ``alpha``, nothing to record (what an
+    optimizer's step does to every parameter; in_place's generic steps cost three times the
+    ufunc there). Anything else, and any error, takes the general method, which names the op."""
+
+    def kernel(a: np.ndarray, other: Any, *, alpha: Any = None) -> None:
+        o = other.data if isinstance(other, Tensor) else other
+        ufunc(a, o if alpha is None else np.multiply(o, alpha), out=a, casting="same_kind")
+
+    general = in_place(op, compute, kernel)
+
+    def method(self: Tensor, other: Any, *, alpha: Any = None) -> Tensor:
+        kind = type(other)
+        if (
+            alpha is None
+            and (kind is np.ndarray or kind is float or kind is int)
+            and not (self.requires_grad and modes().enabled)
+            and self.data.flags.writeable
+        ):
+            a = self.data
+            try:
+                ufunc(a, other, out=a, casting="same_kind")
+            except (TypeError, ValueError):  # (raised before anything is written)
+                return general(self, other)
+            bump(self)
+            return self
+        return general(self, other, alpha=alpha)
+
+    method.__name__ = method.__qualname__ = op
+    method.__doc__ = general.__doc__
+    return method
+
+
 def _any_requires_grad(args: tuple, kwargs: dict) -> bool:
     return any(getattr(a, "requires_grad", False) for a in (*args, *kwargs.values()))
 

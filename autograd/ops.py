@@ -414,11 +414,7 @@ def _arithmetic(op: str, gate_fn: Any, ufunc: np.ufunc) -> Any:
     def compute(old: Tensor, other: Any, *, alpha: Any = None) -> Tensor:
         return gate_fn(old, other if alpha is None else mul(other, alpha))
 
-    def kernel(a: np.ndarray, other: Any, *, alpha: Any = None) -> None:
-        o = other.data if isinstance(other, Tensor) else other
-        ufunc(a, o if alpha is None else np.multiply(o, alpha), out=a, casting="same_kind")
-
-    return inplace.in_place(op, compute, kernel)
+    return inplace.arithmetic(op, compute, ufunc)
 
 
 def _elementwise(op: str, gate_fn: Any, ufunc: np.ufunc) -> Any:

@@ -294,3 +294,31 @@ def test_random_and_fill_methods_change_in_place():
     assert 1.8 < w.data.std() < 2.2
     w.fill_(3)
     assert set(w.tolist()) == {3.0} and w._version == 3
+
+
+@pytest.mark.parametrize("op", ["add_", "sub_", "mul_", "div_", "pow_"])
+@pytest.mark.parametrize(
+    "other", [2.0, 3, np.array([1.5, -2.0, 0.5], np.float32), np.float64(2.0)], ids=repr
+)
+def test_the_direct_in_place_path_matches_the_general_one(op, other):
+    """add_/mul_... with an array or number operand and nothing to record skip in_place's generic
+    steps (inplace.arithmetic): the same values, dtype and version bump as the general path,
+    which an alpha of 1 forces."""
+    fast, general = (ag.tensor([4.0, 5.0, 6.0], requires_grad=True) for _ in range(2))
+    with ag.no_grad():
+        assert getattr(fast, op)(other) is fast
+        getattr(general, op)(other, alpha=1)
+    np.testing.assert_array_equal(fast.data, general.data)
+    assert fast.dtype == general.dtype == ag.float32
+    assert fast._version == general._version == 1
+
+
+def test_the_direct_in_place_path_names_the_op_in_its_errors():
+    x, ints = ag.ones(3), ag.tensor([1, 2, 3])
+    with pytest.raises(ValueError, match=r"add_: .*\(tensor shape \(3,\)\)"):
+        x.add_(np.ones(4))
+    with pytest.raises(TypeError, match=r"div_: .*tensor dtype int64"):
+        ints.div_(2.0)
+    with pytest.raises(ValueError, match="add_: cannot write into this tensor"):
+        ag.ones(3).expand(2, 3).add_(1.0)
+    np.testing.assert_array_equal(x.data, np.ones(3))  # nothing was written
