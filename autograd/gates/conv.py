@@ -454,16 +454,20 @@ def conv2d(
     return _conv("conv2d", 2, x, weight, bias, stride, padding, dilation, groups)
 
 
+def _with_bias(node: Node, gx: Any, gw: Any, bias_grad: Any) -> tuple:
+    """A (transposed) convolution's gradients, with the bias's (``bias_grad()``: g summed over
+    the batch and positions) when the gate had a bias that requires grad."""
+    if len(node.inputs) == 2:
+        return gx, gw
+    return gx, gw, (bias_grad() if node.inputs[2].requires_grad else None)
+
+
 def _conv_rule(node: Node, g: Tensor) -> tuple:
     x, w = node.inputs[0], node.inputs[1]
     geo = node.attrs
     gx = conv_input_grad(g, w, geo) if x.requires_grad else None
     gw = conv_weight_grad(x, g, geo, node.saved) if w.requires_grad else None
-    if len(node.inputs) == 2:
-        return gx, gw
-    b = node.inputs[2]
-    gb = g.sum(axis=(0, 2) if geo.nd == 1 else (0, 2, 3)) if b.requires_grad else None
-    return gx, gw, gb
+    return _with_bias(node, gx, gw, lambda: g.sum(axis=(0, 2) if geo.nd == 1 else (0, 2, 3)))
 
 
 def _conv_arrays(node: Node, g: np.ndarray) -> tuple:
@@ -475,10 +479,7 @@ def _conv_arrays(node: Node, g: np.ndarray) -> tuple:
     gw = None
     if w.requires_grad:
         gw = _conv_weight_kernel(_as4(x.data), g4, geo, node.saved).reshape(w.shape)
-    if len(node.inputs) == 2:
-        return gx, gw
-    gb = np.add.reduce(_gmat(g4), axis=1) if node.inputs[2].requires_grad else None
-    return gx, gw, gb
+    return _with_bias(node, gx, gw, lambda: np.add.reduce(_gmat(g4), axis=1))
 
 
 _CONV_RULE = (
@@ -639,11 +640,7 @@ def _conv_transpose_rule(node: Node, g: Tensor) -> tuple:
     geo = node.attrs
     gx = _conv_record(g, w, None, geo) if x.requires_grad else None  # conv(g, W)
     gw = conv_weight_grad(g, x, geo) if w.requires_grad else None  # g correlated with x
-    if len(node.inputs) == 2:
-        return gx, gw
-    b = node.inputs[2]
-    gb = g.sum(axis=(0, 2) if geo.nd == 1 else (0, 2, 3)) if b.requires_grad else None
-    return gx, gw, gb
+    return _with_bias(node, gx, gw, lambda: g.sum(axis=(0, 2) if geo.nd == 1 else (0, 2, 3)))
 
 
 def _conv_transpose_arrays(node: Node, g: np.ndarray) -> tuple:
@@ -654,10 +651,7 @@ def _conv_transpose_arrays(node: Node, g: np.ndarray) -> tuple:
     gw = None
     if w.requires_grad:
         gw = _conv_weight_kernel(g4, _as4(x.data), geo).reshape(w.shape)
-    if len(node.inputs) == 2:
-        return gx, gw
-    gb = np.add.reduce(_gmat(g4), axis=1) if node.inputs[2].requires_grad else None
-    return gx, gw, gb
+    return _with_bias(node, gx, gw, lambda: np.add.reduce(_gmat(g4), axis=1))
 
 
 _CONV_T_RULE = (
