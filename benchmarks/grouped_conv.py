@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(0)
     print(f"conv2d 3x3, padding 1, batch {a.batch}, {a.size}x{a.size}, float32; forward + "
           f"backward ms per step, medians of {a.rounds} rounds")  # fmt: skip
-    print(f"{'':16} {'grouped':>9} {'per group':>10} {'dense':>9} {'torch':>9}  "
+    print(f"{'':22} {'grouped':>9} {'per group':>10} {'dense':>9} {'torch':>9}  "
           "grouped/per-group  grouped/dense")  # fmt: skip
     for name, c, o, groups in CONFIGS:
         x = rng.standard_normal((a.batch, c, a.size, a.size)).astype(np.float32)
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
                 xs.grad = ws.grad = wds.grad = bs.grad = None
         med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
         torch_ms = f"{med['torch']:9.1f}" if "torch" in med else f"{'n/a':>9}"
-        print(f"{name + f' (G={groups})':16} {med['grouped']:9.1f} {med['per group']:10.1f} "
+        print(f"{name + f' (G={groups})':22} {med['grouped']:9.1f} {med['per group']:10.1f} "
               f"{med['dense']:9.1f} {torch_ms}  {med['grouped'] / med['per group']:17.2f}  "
               f"{med['grouped'] / med['dense']:13.2f}")  # fmt: skip
     return 0

@@ -245,17 +245,35 @@ def _grouped_nt(a: np.ndarray, b: np.ndarray, groups: int) -> np.ndarray:
     return np.matmul(a.reshape(groups, r, -1), bt).reshape(groups * r, k)
 
 
+# Grouped stride-1 convolutions take the row kernels too, one group after another, when each
+# group's share of the im2col matrix is large enough (at least this many elements: 128 KiB of
+# float32) to pay for the passes a group costs on its own; smaller groups run one im2col and one
+# np.matmul over all G blocks. Measured with ``python -m benchmarks.grouped_conv`` and smaller
+# shapes: per group 1.2-2.5x faster than one im2col above the bar (G=2 to depthwise at 32x32,
+# batch 32), up to 14x slower far below it (depthwise, batch 1, 8x8, where a group is 576 cells).
+_ROWS_MIN_GROUP_CELLS = 1 << 15
+
+
+def _by_rows(geo: _Geo, n: int, channels: int) -> bool:
+    """Whether the stride-1 row kernels (``conv_rows``) run a convolution of ``n`` images over
+    ``channels`` input channels (all groups together) in this geometry."""
+    if geo.s != (1, 1):
+        return False
+    cells = n * geo.Ho * geo.Wo * (channels // geo.groups) * geo.k[0] * geo.k[1]
+    return geo.groups == 1 or cells >= _ROWS_MIN_GROUP_CELLS
+
+
 def _conv_kernel(
     x4: np.ndarray, w4: np.ndarray, b: np.ndarray | None, geo: _Geo, keep: Any = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """z = W @ cols (+ b), channel-major (N, O, Ho, Wo); and ``keep`` (x as the weight gradient
-    needs it: the padded rows at stride 1 without groups, the im2col matrix otherwise; given when
-    known)."""
+    needs it: the padded rows where the row kernels run (``_by_rows``), the im2col matrix
+    otherwise; given when known)."""
     n, o = x4.shape[0], w4.shape[0]
     w2 = w4.reshape(o, -1)
-    if geo.s == (1, 1) and geo.groups == 1:
+    if _by_rows(geo, n, x4.shape[1]):
         keep = conv_rows.padded_flat(x4, geo) if keep is None else keep
-        out = conv_rows.conv(keep, w2, b, geo, n)
+        out = conv_rows.conv(keep, w2, b, geo, n, geo.groups)
     else:
         keep = _im2col(x4, geo) if keep is None else keep
         out = _conv_cols(keep, w2, b, geo, n)
@@ -279,20 +297,22 @@ def _conv_input_kernel(g4: np.ndarray, w4: np.ndarray, geo: _Geo) -> np.ndarray:
 
     Stride 1 (and padding within the kernel's span): that is a convolution itself, of g padded by
     span - padding with the kernel flipped and its channel axes swapped, computed by the stride-1
-    kernel (``conv_rows``); scattering into x would be kH*kW read-modify-write passes. Other
-    geometries, and grouped convolutions: col2im (``_conv_input_col2im``). The windows must reach
-    the padded input's end (as a convolution's always do; a transposed convolution's
-    ``output_padding`` leaves cells no window covers) for the stride-1 form."""
-    (c, kh, kw), n = w4.shape[1:], g4.shape[0]
+    kernel (``conv_rows``, group by group); scattering into x would be kH*kW read-modify-write
+    passes. Other geometries, and groups too thin for the row kernels: col2im
+    (``_conv_input_col2im``). The windows must reach the padded input's end (as a convolution's
+    always do; a transposed convolution's ``output_padding`` leaves cells no window covers) for
+    the stride-1 form."""
+    (o, cg, kh, kw), n, groups = w4.shape, g4.shape[0], geo.groups
     (ph, pw), (dh, dw) = geo.p, geo.d
     span_h, span_w = dh * (kh - 1), dw * (kw - 1)
     covered = geo.Ho + span_h == geo.Hp and geo.Wo + span_w == geo.Wp
-    if geo.s != (1, 1) or ph > span_h or pw > span_w or geo.groups != 1 or not covered:
+    if not _by_rows(geo, n, o) or ph > span_h or pw > span_w or not covered:
         return _conv_input_col2im(g4, w4, geo)
-    flipped = w4[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, O, kH, kW)
-    w2 = np.ascontiguousarray(flipped).reshape(c, -1)
+    og = o // groups  # each group's kernel flipped, its channel axes swapped: (C, O/groups, kH, kW)
+    flipped = w4.reshape(groups, og, cg, kh, kw)[:, :, :, ::-1, ::-1].transpose(0, 2, 1, 3, 4)
+    w2 = np.ascontiguousarray(flipped).reshape(groups * cg, -1)
     back = _Geo(2, (geo.Ho, geo.Wo), (kh, kw), (1, 1), (span_h - ph, span_w - pw), (dh, dw))
-    gx = _cm(conv_rows.conv(conv_rows.padded_flat(g4, back), w2, None, back, n))
+    gx = _cm(conv_rows.conv(conv_rows.padded_flat(g4, back), w2, None, back, n, groups))
     return gx[:, :, 0, :] if geo.nd == 1 else gx
 
 
@@ -315,11 +335,11 @@ def _conv_weight_kernel(
     x4: np.ndarray, g4: np.ndarray, geo: _Geo, keep: np.ndarray | None = None
 ) -> np.ndarray:
     """dW = g @ cols^T (O, C/groups*kH*kW) over the whole batch, one GEMM per group (``keep``:
-    the forward's, when kept); at stride 1 without groups block by block over padded rows
+    the forward's, when kept); where the row kernels run (``_by_rows``) over padded rows
     (``conv_rows``)."""
-    if geo.s == (1, 1) and geo.groups == 1:
+    if _by_rows(geo, x4.shape[0], x4.shape[1]):
         flat = conv_rows.padded_flat(x4, geo) if keep is None else keep
-        return conv_rows.weight_grad(flat, g4, geo)
+        return conv_rows.weight_grad(flat, g4, geo, geo.groups)
     cols = _im2col(x4, geo) if keep is None else keep
     return _grouped_nt(_gmat(g4), cols, geo.groups)  # the general form
 

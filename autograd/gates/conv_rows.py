@@ -74,32 +74,43 @@ def _blocks(n: int, rows: int, geo: Any, itemsize: int) -> int:
     return max(1, min(n, _CHUNK_BYTES // max(1, rows * geo.Ho * geo.Wp * itemsize)))
 
 
-def conv(flat: np.ndarray, w2: np.ndarray, b: np.ndarray | None, geo: Any, n: int) -> np.ndarray:
+def conv(
+    flat: np.ndarray, w2: np.ndarray, b: np.ndarray | None, geo: Any, n: int, groups: int = 1
+) -> np.ndarray:
     """z = W @ rows (+ b), block by block: the stride-1 convolution of the ``n`` images in
-    ``flat`` with ``w2`` (O, C*kH*kW), as a channel-major (O, N, Ho, Wo) array."""
+    ``flat`` with ``w2`` (O, C/groups*kH*kW), as a channel-major (O, N, Ho, Wo) array. With
+    ``groups`` G, block g of W's rows sees only block g of the channels (one pass per group)."""
     o, k = w2.shape
     ho, wo, wp = geo.Ho, geo.Wo, geo.Wp
+    c, og = flat.shape[0] // groups, o // groups
     dtype = np.result_type(flat, w2)
     out = np.empty((o, n, ho, wo), dtype=dtype)
     per = _blocks(n, k, geo, flat.itemsize)
     buf = np.empty(k * per * ho * wp, dtype=flat.dtype)
-    res = np.empty((o, per * ho * wp), dtype=dtype)
-    rows = _rows(flat, geo, n)
-    for n0 in range(0, n, per):
-        n1 = min(n, n0 + per)
-        z = np.matmul(w2, _block(rows, n0, n1, buf), out=res[:, : (n1 - n0) * ho * wp])
-        if b is not None:
-            z += b[:, None]
-        out[:, n0:n1] = z.reshape(o, n1 - n0, ho, wp)[..., :wo]  # the Wp - Wo extra columns go
+    res = np.empty((og, per * ho * wp), dtype=dtype)
+    for g in range(groups):
+        rows = _rows(flat[g * c : (g + 1) * c], geo, n)
+        wg, zg = w2[g * og : (g + 1) * og], out[g * og : (g + 1) * og]
+        bg = None if b is None else b[g * og : (g + 1) * og, None]
+        for n0 in range(0, n, per):
+            n1 = min(n, n0 + per)
+            z = np.matmul(wg, _block(rows, n0, n1, buf), out=res[:, : (n1 - n0) * ho * wp])
+            if bg is not None:
+                z += bg
+            zg[:, n0:n1] = z.reshape(og, n1 - n0, ho, wp)[..., :wo]  # the extra columns go
     return out
 
 
-def weight_grad(flat: np.ndarray, g4: np.ndarray, geo: Any) -> np.ndarray:
-    """dW = g @ rows^T (O, C*kH*kW): by shifted views of ``flat`` when x has enough channels for
-    BLAS to work on (C >= 16, each offset's GEMM has C columns), else block by block over rows."""
-    if flat.shape[0] >= 16:
-        return _weight_grad_shifted(flat, g4, geo)
-    return _weight_grad_rows(flat, g4, geo)
+def weight_grad(flat: np.ndarray, g4: np.ndarray, geo: Any, groups: int = 1) -> np.ndarray:
+    """dW = g @ rows^T (O, C/groups*kH*kW), group by group: by shifted views of ``flat`` when a
+    group has enough channels for BLAS to work on (C/groups >= 16, each offset's GEMM has that
+    many columns), else block by block over rows."""
+    c, og = flat.shape[0] // groups, g4.shape[1] // groups
+    kernel = _weight_grad_shifted if c >= 16 else _weight_grad_rows
+    parts = [
+        kernel(flat[g * c : (g + 1) * c], g4[:, g * og : (g + 1) * og], geo) for g in range(groups)
+    ]
+    return parts[0] if groups == 1 else np.concatenate(parts)
 
 
 def _weight_grad_shifted(flat: np.ndarray, g4: np.ndarray, geo: Any) -> np.ndarray:

@@ -220,34 +220,42 @@ def test_any_input_layout_gives_the_same_values_and_gradients() -> None:
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
-# Stride-1 geometries: (x shape, weight shape, padding, dilation); 1-D ones have 3-D shapes.
+# Stride-1 geometries: (x shape, weight shape, padding, dilation, groups); 1-D ones have 3-D
+# shapes.
 ROWS_CONFIGS = [
-    ((5, 2, 6, 7), (3, 2, 3, 3), 1, 1),
-    ((3, 3, 5, 6), (2, 3, 3, 2), (2, 0), (1, 2)),  # padding beyond the span: col2im for dx
-    ((4, 2, 4, 4), (4, 2, 1, 1), 0, 1),
-    ((3, 2, 9), (2, 2, 3), 2, 2),
-    ((2, 16, 5, 4), (3, 16, 3, 3), 1, (2, 1)),  # 16 channels: the shifted weight gradient
+    ((5, 2, 6, 7), (3, 2, 3, 3), 1, 1, 1),
+    ((3, 3, 5, 6), (2, 3, 3, 2), (2, 0), (1, 2), 1),  # padding beyond the span: col2im for dx
+    ((4, 2, 4, 4), (4, 2, 1, 1), 0, 1, 1),
+    ((3, 2, 9), (2, 2, 3), 2, 2, 1),
+    ((2, 16, 5, 4), (3, 16, 3, 3), 1, (2, 1), 1),  # 16 channels: the shifted weight gradient
+    ((2, 4, 5, 6), (6, 2, 3, 3), 1, 1, 2),  # grouped: the row kernels one group at a time
+    ((3, 6, 4, 5), (3, 2, 3, 2), (1, 0), (1, 2), 3),
+    ((2, 3, 7), (6, 1, 3), 1, 1, 3),
+    ((2, 32, 4, 5), (4, 16, 3, 3), 1, 1, 2),  # 16 channels per group: shifted, per group
 ]
 
 
-@pytest.mark.parametrize("xs, ws, padding, dilation", ROWS_CONFIGS)
+@pytest.mark.parametrize("xs, ws, padding, dilation, groups", ROWS_CONFIGS)
 @pytest.mark.parametrize("block_bytes", [1, 1 << 20])  # one image per block, or all in one
 def test_stride1_row_kernels_equal_the_general_im2col_forms(
-    xs, ws, padding, dilation, block_bytes, monkeypatch
+    xs, ws, padding, dilation, groups, block_bytes, monkeypatch
 ) -> None:
     from autograd.gates import conv as C
     from autograd.gates import conv_rows
 
     monkeypatch.setattr(conv_rows, "_CHUNK_BYTES", block_bytes)
+    monkeypatch.setattr(C, "_ROWS_MIN_GROUP_CELLS", 1)  # groups this small take the rows too
     nd = len(xs) - 2
     geo = C._Geo(nd, xs[2:], ws[2:], (1,) * nd, C._ints(padding, nd, "", "", 0),
-                 C._ints(dilation, nd, "", "", 1))  # fmt: skip
+                 C._ints(dilation, nd, "", "", 1), groups)  # fmt: skip
+    assert C._by_rows(geo, xs[0], xs[1]) and C._by_rows(geo, xs[0], ws[0])
     x4, w4 = C._as4(RNG.standard_normal(xs)), C._as4(RNG.standard_normal(ws))
     b = RNG.standard_normal(ws[0])
     g4 = C._as4(RNG.standard_normal((xs[0], ws[0], *((geo.Ho,) if nd == 2 else ()), geo.Wo)))
     n, o = xs[0], ws[0]
     cols = C._im2col(x4, geo)
     fast, keep = C._conv_kernel(x4, w4, b, geo)
+    assert keep.shape[0] == xs[1] and keep.ndim == 2  # the padded rows, not the im2col matrix
     general = C._cm(C._conv_cols(cols, w4.reshape(o, -1), b, geo, n))
     np.testing.assert_allclose(C._as4(fast), general, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(
@@ -258,8 +266,28 @@ def test_stride1_row_kernels_equal_the_general_im2col_forms(
     )
     for kept in (None, keep):
         np.testing.assert_allclose(
-            C._conv_weight_kernel(x4, g4, geo, kept), C._gmat(g4) @ cols.T, rtol=1e-12, atol=1e-12
+            C._conv_weight_kernel(x4, g4, geo, kept),
+            C._grouped_nt(C._gmat(g4), cols, groups),
+            rtol=1e-12,
+            atol=1e-12,
         )
+
+
+@pytest.mark.parametrize("threshold", [1, 1 << 30])  # grouped by rows, and by im2col
+def test_grouped_stride1_conv_and_its_transpose_have_true_gradients(threshold, monkeypatch):
+    from autograd.gates import conv as C
+
+    monkeypatch.setattr(C, "_ROWS_MIN_GROUP_CELLS", threshold)
+    x, w = _t(RNG.standard_normal((2, 4, 4, 3)), True), _t(RNG.standard_normal((6, 2, 3, 3)), True)
+    b = _t(RNG.standard_normal(6), True)
+    wt = _t(RNG.standard_normal((4, 3, 3, 3)), True)  # transposed: (in, out/groups, kH, kW)
+
+    def fn(x: ag.Tensor, w: ag.Tensor, b: ag.Tensor, wt: ag.Tensor) -> ag.Tensor:
+        y = ag.conv2d(x, w, b, padding=1, groups=2)  # (2, 6, 4, 3)
+        return ag.conv_transpose2d(x, wt, padding=1, groups=2) + y.sum(1, keepdim=True)
+
+    assert gradcheck(fn, [x, w, b, wt])
+    assert gradgradcheck(fn, [x, w, b, wt])
 
 
 # --- gradients -----------------------------------------------------------------------------------
