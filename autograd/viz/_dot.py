@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..graph import Node
+from ..graph import GATES, Node
 from ..tensor import Tensor
 from . import _format as fmt
 from ._plan import Plan, Scopes, Unit
@@ -180,7 +180,8 @@ class _Builder:
         fields.append(f"{title} ({tag})" if tag else title)
         cls = self.tensor_fields(node, fields)
         tip = f"{node.gate.name}: {node.gate.rule}"
-        if node.attrs is not None:
+        if node.attrs is not None and GATES.get(node.gate.name) is node.gate:
+            # (a user Function's attrs are the engine's bookkeeping, not arguments to show)
             args = repr(node.attrs)
             if len(args) <= ATTR_REPR_MAX and " at 0x" not in args:  # no addresses: reproducible
                 tip += f"\nargs: {args}"

@@ -83,11 +83,15 @@ def test_broadcasting_arguments_and_needs_input_grad():
     np.testing.assert_allclose(a.grad.data, 2.0 * 5.0 * np.ones(3))
 
 
-def test_it_is_drawn_and_named_like_any_gate():
+def test_it_is_drawn_and_named_like_any_gate(monkeypatch):
+    from autograd.viz import _dot
+
+    monkeypatch.setattr(_dot, "ATTR_REPR_MAX", 10_000)  # however long, the tooltip shows no attrs
     y = Sigmoid.apply(f64(0.5))
     assert y.grad_fn.name == "Sigmoid" and "squashes" in y.grad_fn.gate.rule
     dot = ag.viz.draw(y).dot
     assert 'label="{Sigmoid (output)|' in dot  # the gate's name heads its node
+    assert "args:" not in dot and "class" not in dot  # no engine bookkeeping in its tooltip
     assert "Sigmoid" not in ag.GATES  # users' gates stay out of the engine's registry
 
 
