@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 import autograd as ag
 from autograd.gradcheck import gradcheck, gradgradcheck
@@ -271,6 +273,49 @@ def test_stride1_row_kernels_equal_the_general_im2col_forms(
             rtol=1e-12,
             atol=1e-12,
         )
+
+
+@given(
+    groups=st.integers(1, 4),
+    cg=st.integers(1, 3),
+    og=st.integers(1, 3),
+    k=st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    dilation=st.tuples(st.integers(1, 2), st.integers(1, 2)),
+    padding=st.tuples(st.integers(0, 3), st.integers(0, 3)),
+    size=st.tuples(st.integers(1, 3), st.integers(4, 7), st.integers(4, 7)),
+    one_d=st.booleans(),
+)
+def test_row_kernels_equal_im2col_on_any_stride1_geometry(
+    groups, cg, og, k, dilation, padding, size, one_d
+) -> None:
+    """Every stride-1 geometry, grouped or not: the three row kernels (forced on, whatever the
+    size) give what the general im2col/col2im forms give."""
+    from autograd.gates import conv as C
+
+    n, h, w = size
+    if one_d:
+        h, k, dilation, padding = 1, (1, k[1]), (1, dilation[1]), (0, padding[1])
+    nd = 1 if one_d else 2
+    geo = C._Geo(nd, (h, w)[2 - nd :], k[2 - nd :], (1,) * nd, padding[2 - nd :],
+                 dilation[2 - nd :], groups)  # fmt: skip
+    assume(geo.Ho >= 1 and geo.Wo >= 1)  # (else the window does not fit: the gates refuse it)
+    x4 = RNG.standard_normal((n, groups * cg, h, w))
+    w4 = RNG.standard_normal((groups * og, cg, *k))
+    g4 = RNG.standard_normal((n, groups * og, geo.Ho, geo.Wo))
+    old = C._ROWS_MIN_GROUP_CELLS
+    C._ROWS_MIN_GROUP_CELLS = 1  # (not monkeypatch: hypothesis runs this body many times)
+    try:
+        fast, keep = C._conv_kernel(x4, w4, None, geo)
+        gx = C._conv_input_kernel(g4, w4, geo)
+        gw = C._conv_weight_kernel(x4, g4, geo, keep)
+    finally:
+        C._ROWS_MIN_GROUP_CELLS = old
+    cols = C._im2col(x4, geo)
+    general = C._cm(C._conv_cols(cols, w4.reshape(groups * og, -1), None, geo, n))
+    tol = {"rtol": 1e-12, "atol": 1e-12}
+    np.testing.assert_allclose(C._as4(fast), general, **tol)
+    np.testing.assert_allclose(C._as4(gx), C._as4(C._conv_input_col2im(g4, w4, geo)), **tol)
+    np.testing.assert_allclose(gw, C._grouped_nt(C._gmat(g4), cols, groups), **tol)
 
 
 @pytest.mark.parametrize("threshold", [1, 1 << 30])  # grouped by rows, and by im2col
