@@ -58,7 +58,10 @@ def _view_result(g: Any, out: np.ndarray, x: Tensor, attrs: Any) -> Tensor:
         t = _recorded(g, out, (x,), None, attrs)
     else:
         t = _wrap(out)
-    if out.base is not None:
+    base = out.base
+    # A view looks into x's memory: NumPy sets its base to the array that owns that memory. A
+    # reshape NumPy had to copy (a transposed input) also has a base, its temporary copy: not a view.
+    if base is not None and (base is x.data or base is x.data.base):
         as_view(t, x)
     return t
 

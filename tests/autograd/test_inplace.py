@@ -231,6 +231,34 @@ def test_a_change_through_a_view_reaches_the_base_and_its_gradient():
     assert ag.gradcheck(fn, [x])
 
 
+def test_a_reshape_numpy_had_to_copy_is_not_a_view():
+    # (x.t().reshape(6) copies: changing the copy must leave h's values and gradient alone, and
+    # changing h must leave the copy's)
+    x = ag.tensor(np.arange(1.0, 7.0).reshape(2, 3), requires_grad=True)
+    h = x * 1
+    h.t().reshape(6).mul_(ag.arange(6.0))
+    assert h.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    h.sum().backward()
+    assert x.grad.tolist() == [[1.0] * 3] * 2
+
+    def fn(x: ag.Tensor) -> ag.Tensor:
+        y = x.exp()
+        flat = y.t().reshape(6)  # a copy of the saved output
+        flat += 1  # must not look like a change of exp's output (which would raise)
+        return flat * flat + y.sum()
+
+    assert ag.gradcheck(fn, [ag.tensor(np.linspace(-1, 1, 6).reshape(2, 3), requires_grad=True)])
+
+
+def test_fancy_indexing_copies_are_not_views():
+    x = f64(1.0, 2.0, 3.0)
+    h = x * 1
+    h[[0, 2]].mul_(5)  # a copy: h is unchanged
+    assert h.tolist() == [1.0, 2.0, 3.0]
+    h.sum().backward()
+    assert x.grad.tolist() == [1.0, 1.0, 1.0]
+
+
 def test_views_made_before_a_change_see_the_new_history():
     x = f64(1.0, 2.0, 3.0)
     h = x * 1
