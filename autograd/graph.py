@@ -242,15 +242,19 @@ class VersionCounter:
     """How often a tensor's storage was changed in place (its version), shared by the tensor
     and every view of it (PyTorch's model); ``changes`` remembers the epochs of the latest
     changes, so a gate can tell which version it saw. ``views`` holds weak references to the
-    views of the storage, so a change through one can bring the others' histories up to date."""
+    views of the storage, so a change through one can bring the others' histories up to date.
+    ``output_of``: a weak reference to the node that saved this storage as its output, set once
+    a ``detach()``ed tensor shares the counter (a change through it must make that node stale,
+    and the detached tensor has no ``grad_fn`` to find it by)."""
 
     KEEP = 32  # changes remembered
-    __slots__ = ("value", "changes", "views")
+    __slots__ = ("value", "changes", "views", "output_of")
 
     def __init__(self) -> None:
         self.value = 0
         self.changes: list[int] = []  # epochs of the latest changes, oldest first
         self.views: list | None = None
+        self.output_of: Callable[[], Node | None] | None = None
 
     def bump(self) -> None:
         self.value += 1

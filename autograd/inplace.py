@@ -100,6 +100,10 @@ def bump(t: Tensor) -> None:
     gf = root.grad_fn
     if gf is not None and gf.gate.saves_output and getattr(gf, "stale", None) is None:
         gf.stale = (root.shape, c.value, c.value - 1)
+    if c.output_of is not None:  # changed through a detach()ed copy of a saved output
+        gf = c.output_of()
+        if gf is not None and getattr(gf, "stale", None) is None:
+            gf.stale = (root.shape, c.value, c.value - 1)
 
 
 def _check_target(t: Tensor, op: str, recording: bool) -> None:

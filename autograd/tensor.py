@@ -680,7 +680,12 @@ class Tensor:
         """A new leaf sharing this tensor's data and version counter, cut from the graph: an
         in-place change of either is seen by gates that saved the other (as in PyTorch)."""
         out = _wrap(self.data)
-        extra(out).counter = counter(self)
+        c = extra(out).counter = counter(self)
+        e = self._extra
+        owner = self if e.base is None else e.base  # (the base of a view made the storage)
+        gf = owner.grad_fn
+        if gf is not None and gf.gate.saves_output and c.output_of is None:
+            c.output_of = weakref.ref(gf)  # (bump finds that gate through the shared counter)
         return out
 
     def detach_(self) -> Tensor:

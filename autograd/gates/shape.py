@@ -59,9 +59,12 @@ def _view_result(g: Any, out: np.ndarray, x: Tensor, attrs: Any) -> Tensor:
     else:
         t = _wrap(out)
     base = out.base
-    # A view looks into x's memory: NumPy sets its base to the array that owns that memory. A
-    # reshape NumPy had to copy (a transposed input) also has a base, its temporary copy: not a view.
-    if base is not None and (base is x.data or base is x.data.base):
+    # A view looks into x's memory: NumPy sets its base to the array that owns that memory (or,
+    # for as_strided views, to a wrapper of it: hence the memory test). A reshape NumPy had to
+    # copy (a transposed input) also has a base, its temporary copy: not a view.
+    if base is not None and (
+        base is x.data or base is x.data.base or np.may_share_memory(out, x.data)
+    ):
         as_view(t, x)
     return t
 

@@ -99,6 +99,35 @@ def test_a_saved_output_changed_in_place_raises():
             loss.backward()
 
 
+@pytest.mark.parametrize("op", ["exp", "tanh", "sigmoid", "sqrt", "softmax", "cumprod"])
+@pytest.mark.parametrize("through", ["detach", "detach of a view", "view of a detach"])
+def test_a_saved_output_changed_through_a_detached_copy_raises(op, through):
+    x = f64(0.5, 1.0)
+    y = getattr(x, op)(0) if op in ("softmax", "cumprod") else getattr(x, op)()
+    loss = y.sum()
+    if through == "detach":
+        y.detach().zero_()
+    elif through == "detach of a view":
+        y[1:].detach().zero_()
+    else:
+        y.detach()[1:].zero_()
+    with pytest.raises(ModifiedError, match=f"{op}: its output"):
+        loss.backward()
+
+
+def test_a_detached_copy_does_not_keep_the_graph_alive():
+    import gc
+    import weakref
+
+    x = f64(0.5, 1.0)
+    y = x.exp()
+    kept = y.detach()
+    node = weakref.ref(y.grad_fn)
+    del y
+    gc.collect()
+    assert node() is None and kept.tolist() == np.exp([0.5, 1.0]).tolist()
+
+
 def test_the_error_names_the_gate_shape_and_both_versions():
     w = ag.tensor(np.ones((2, 3)))
     x = ag.ones(4, 2, dtype="float64", requires_grad=True)
