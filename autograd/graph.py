@@ -183,8 +183,12 @@ class Node:
         """Call ``hook(grad)`` on this node's output gradient before its rule runs."""
         if self.hooks is None:
             self.hooks = []
-        self.hooks.append(hook)
-        return RemovableHandle(self.hooks, hook)
+        hooks = self.hooks
+        at = len(hooks)  # retain_grad's hook stays last, whenever it was added (as in PyTorch)
+        while at and getattr(hooks[at - 1], "retains_grad", False):
+            at -= 1
+        hooks.insert(at, hook)
+        return RemovableHandle(hooks, hook)
 
     def __repr__(self) -> str:
         return f"<{self.gate.name}>"
@@ -401,9 +405,19 @@ def _in_mode(gen: Any, factory: Callable[[], _ModeContext]) -> Iterator:
             action, arg = gen.throw, exc
 
 
-class no_grad(_ModeContext):
+class _BareDecorator(_ModeContext):
+    """A mode that also decorates without parentheses, as in PyTorch: ``@no_grad`` is
+    ``@no_grad()``."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and not kwargs and callable(args[0]):
+            return cls()(args[0])  # (a function, not an instance: __init__ does not run)
+        return super().__new__(cls)
+
+
+class no_grad(_BareDecorator):
     """Inside, no gate is recorded: results never require grad. Also a decorator (of functions
-    and of generator functions). Per thread."""
+    and of generator functions, with or without parentheses). Per thread."""
 
     changes = {"enabled": False}
 
@@ -411,7 +425,7 @@ class no_grad(_ModeContext):
         return m.with_enabled(False)
 
 
-class enable_grad(_ModeContext):
+class enable_grad(_BareDecorator):
     """Re-enables recording inside a ``no_grad`` block. Also a decorator. Per thread."""
 
     changes = {"enabled": True}
@@ -454,13 +468,15 @@ class _Changes(_ModeContext):
         self.changes = changes
 
 
-class inference_mode(_ModeContext):
+class inference_mode(_BareDecorator):
     """Like ``no_grad`` for running a trained model (PyTorch's ``inference_mode``): nothing is
-    recorded inside. ``inference_mode(False)`` leaves the modes as they are."""
+    recorded inside. ``inference_mode(False)`` turns recording back on (inside ``no_grad`` or
+    ``inference_mode`` too), as PyTorch's does."""
 
     def __init__(self, mode: bool = True) -> None:
         self.mode = bool(mode)
-        self.changes = {"enabled": False, "inference": True} if self.mode else {}
+        on = {"enabled": False, "inference": True}
+        self.changes = on if self.mode else {"enabled": True, "inference": False}
 
     def _factory(self) -> Callable[[], _ModeContext]:
         mode = self.mode

@@ -182,6 +182,20 @@ def test_register_hook_returns_a_removable_handle():
     assert seen == [2.0]
 
 
+def test_retain_grad_keeps_the_gradient_after_every_hook_whenever_it_was_called():
+    # PyTorch runs retain_grad's hook last: y.grad is what the hooks made of the gradient
+    for retain_first in (True, False):
+        x = ag.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        if retain_first:
+            y.retain_grad()
+        y.register_hook(lambda g: g * 10)
+        if not retain_first:
+            y.retain_grad()
+        y.sum().backward()
+        assert y.grad.tolist() == [10.0, 10.0] and x.grad.tolist() == [20.0, 20.0]
+
+
 def test_modes_decorate_generator_functions():
     @ag.no_grad()
     def predictions(xs):
@@ -226,6 +240,40 @@ def test_inference_mode():
     with ag.inference_mode(False):
         assert ag.is_grad_enabled()
     assert not ag.is_inference_mode_enabled()
+
+
+def test_inference_mode_false_turns_recording_back_on_inside_any_mode():
+    w = ag.ones(2, requires_grad=True)
+    for outer in (ag.no_grad, ag.inference_mode):
+        with outer():
+            with ag.inference_mode(False):
+                assert (w * 2).requires_grad and not ag.is_inference_mode_enabled()
+            assert not (w * 2).requires_grad
+
+
+def test_modes_decorate_without_parentheses():
+    w = ag.ones(2, requires_grad=True)
+
+    @ag.no_grad
+    def off() -> bool:
+        return (w * 2).requires_grad
+
+    @ag.inference_mode
+    def inferred() -> bool:
+        return (w * 2).requires_grad and ag.is_inference_mode_enabled()
+
+    @ag.enable_grad
+    def on() -> bool:
+        return (w * 2).requires_grad
+
+    @ag.no_grad
+    def steps():
+        yield (w * 2).requires_grad
+
+    assert off.__name__ == "off" and off() is False and inferred() is False
+    with ag.no_grad():
+        assert on() is True
+    assert list(steps()) == [False] and ag.is_grad_enabled()
 
 
 def test_clamp_with_tensor_bounds_gives_the_bounds_their_gradient():
