@@ -27,6 +27,9 @@ import numpy as _np  # noqa: E402
 from . import _allocator  # noqa: E402
 from . import ops as _ops  # noqa: E402,F401  (gives Tensor its operators and methods)
 from .backward import backward_reference, grad  # noqa: E402
+# torch.autograd.backward; the name then means this function, not the submodule (which
+# `from autograd.backward import ...` still reaches through sys.modules)
+from .backward import backward_all as backward  # noqa: E402
 from .checkpoint import checkpoint  # noqa: E402
 from .creation import (  # noqa: E402
     arange,
@@ -110,7 +113,7 @@ def __getattr__(name: str):  # lazy: these sit on top of the core and pull in ex
 __all__ = [
     "GATES", "AnomalyError", "Device", "Function", "FunctionCtx", "Gate", "Generator", "GradcheckError", "ModifiedError",
     "Node", "RemovableHandle", "Tensor", "ValuesIndices", "arange", "as_tensor",
-    "backward_reference", "checkpoint", "current_scope", "default_generator", "detect_anomaly", "device",
+    "backward", "backward_reference", "checkpoint", "current_scope", "default_generator", "detect_anomaly", "device",
     "enable_grad", "enter_scope", "exit_scope", "eye", "from_numpy", "full", "grad",
     "gradcheck", "gradgradcheck", "inference_mode", "is_anomaly_enabled", "is_grad_enabled",
     "is_inference_mode_enabled", "linspace", "manual_seed", "no_grad", "ones", "ones_like",

@@ -514,6 +514,37 @@ def backward(
     run_backward([self], [g], retain_graph, create_graph, only=only)
 
 
+def backward_all(
+    tensors: Tensor | Sequence[Tensor],
+    grad_tensors: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    inputs: Sequence[Tensor] | Tensor | None = None,
+) -> None:
+    """``autograd.backward`` (PyTorch's ``torch.autograd.backward``): the backward passes of
+    several tensors as one walk, each seeded with its ``grad_tensors`` entry (None: a
+    one-element tensor's 1), their gradients summed into the leaves' ``.grad``."""
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+        grads = [grad_tensors] * len(tensors) if grad_tensors is None else [grad_tensors]
+    else:
+        grads = list(grad_tensors)
+    if len(grads) != len(tensors):
+        raise ValueError(
+            f"backward: {len(grads)} grad_tensors for {len(tensors)} tensors (give one each)"
+        )
+    for t in tensors:
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(
+                f"backward: every tensor must be a Tensor that requires grad, got {t!r:.60}"
+            )
+    seeds = [_seed_gradient(t, g, "backward") for t, g in zip(tensors, grads)]
+    only = None if inputs is None else [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    run_backward(tensors, seeds, retain_graph, create_graph, only=only)
+
+
 def grad(
     outputs: Tensor | Sequence[Tensor],
     inputs: Tensor | Sequence[Tensor],

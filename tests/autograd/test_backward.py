@@ -348,3 +348,17 @@ def test_a_rule_returning_too_few_gradients_is_an_error_naming_its_gate():
             out.sum().backward()
     finally:
         del GATES[bad.name]
+
+
+def test_autograd_backward_runs_several_roots_as_one_pass():
+    # torch.autograd.backward: each root seeded with its own gradient, the sum reaching .grad
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    ag.backward([(x * x).sum(), x * 3], [None, ag.tensor([1.0, 10.0])])
+    assert x.grad.tolist() == [2.0 + 3.0, 4.0 + 30.0]
+    x.grad = None
+    ag.backward((x * x).sum())  # one tensor, one-element: seeded with 1
+    assert x.grad.tolist() == [2.0, 4.0]
+    with pytest.raises(ValueError, match="backward: 1 grad_tensors for 2 tensors"):
+        ag.backward([x * 1, x * 2], [ag.ones(2)])
+    with pytest.raises(RuntimeError, match="backward: every tensor must be a Tensor that requires"):
+        ag.backward([ag.ones(2).sum()])
