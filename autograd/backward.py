@@ -27,6 +27,7 @@ from .graph import (
     EPOCH,
     FREED,
     IN_PLACE_MIN_SIZE,
+    OTHERS,
     ModifiedError,
     Node,
     check_backward,
@@ -67,9 +68,8 @@ def check_versions(node: Node) -> None:
     epoch = node.epoch
     if epoch is None:
         return
-    reads = node.gate.reads
     for i, t in enumerate(node.inputs):
-        if reads is not None and i not in reads:
+        if not reads_input(node, i):
             continue
         e = t._extra
         c = None if e is None else e.counter
@@ -81,6 +81,16 @@ def check_versions(node: Node) -> None:
                 f"gradient: it is at version {now}, the gate saved version {then}. Use an "
                 "out-of-place operation, or clone() the tensor before changing it."
             )
+
+
+def reads_input(node: Node, i: int) -> bool:
+    """Whether ``node``'s rule reads the value of input ``i`` (its gate's ``reads``)."""
+    reads = node.gate.reads
+    if reads is None:  # ALL
+        return True
+    if reads is OTHERS:  # read for the other inputs' gradients: is one of them wanted?
+        return any(edge is not None for j, edge in enumerate(node.next) if j != i)
+    return i in reads
 
 
 def _freed_error(node: Node) -> RuntimeError:

@@ -34,6 +34,10 @@ GATES: dict[str, Gate] = {}
 
 #: ``reads=ALL``: the rule reads the values of every input (the safe default for version checks).
 ALL = None
+#: ``reads=OTHERS``: each input's value is read only for the other inputs' gradients (multilinear
+#: gates: mul, matmul, linear, conv, einsum). An input is then checked only when another input
+#: needs a gradient (PyTorch saves ``other`` for ``x * other`` only when x requires grad).
+OTHERS = "others"
 
 
 class Gate:
@@ -45,9 +49,9 @@ class Gate:
     shape and casts them to its dtype. Rules are written with Tensor operations, so the same rule
     also runs under ``create_graph``.
 
-    ``reads`` names the inputs whose *values* the rule reads (``ALL``, or a tuple of positions:
-    ``()`` for add, reshape, getitem...); an input it reads that is changed in place after the
-    gate ran makes ``backward`` raise instead of using the new values. ``saves_output``: the rule
+    ``reads`` names the inputs whose *values* the rule reads (``ALL``, ``OTHERS``, or a tuple of
+    positions: ``()`` for add, reshape, getitem...); an input it reads that is changed in place
+    after the gate ran makes ``backward`` raise instead of using the new values. ``saves_output``: the rule
     reads the gate's own output (exp, tanh, softmax...), which must not change in place either.
     """
 
@@ -62,7 +66,7 @@ class Gate:
         rule: str,
         backward: Callable[[Node, Any], tuple],
         *,
-        reads: tuple[int, ...] | None = ALL,
+        reads: tuple[int, ...] | str | None = ALL,
         saves_output: bool = False,
         keeps_shape: bool = False,
         register: bool = True,
@@ -110,7 +114,7 @@ def gate(
     name: str,
     rule: str,
     *,
-    reads: tuple[int, ...] | None = ALL,
+    reads: tuple[int, ...] | str | None = ALL,
     saves_output: bool = False,
     keeps_shape: bool = False,
 ) -> Callable[[Callable], Gate]:

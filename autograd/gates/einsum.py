@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..graph import Node, gate
+from ..graph import OTHERS, Node, gate
 from ..tensor import Tensor
 from ._common import _t, record
 
@@ -154,7 +154,11 @@ def einsum(subscripts: Any, *operands: Any) -> Tensor:
     return record(EINSUM, out, ts, None, spec)
 
 
-@gate("einsum", "each operand receives an einsum of g with the other operands (see einsum.py)")
+@gate(
+    "einsum",
+    "each operand receives an einsum of g with the other operands (see einsum.py)",
+    reads=OTHERS,
+)
 def EINSUM(node: Node, g: Tensor) -> tuple:
     spec: Subscripts = node.attrs
     return tuple(

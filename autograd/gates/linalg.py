@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Node, gate
+from ..graph import OTHERS, Node, gate
 from ..tensor import Tensor, _recorded, _wrap
 from ._common import _t, normalize_axis, pair
 
@@ -34,7 +34,7 @@ def matmul(a: Any, b: Any) -> Tensor:
     return _wrap(out)
 
 
-@gate("matmul", "swaps and transposes: a receives g @ b^T, b receives a^T @ g")
+@gate("matmul", "swaps and transposes: a receives g @ b^T, b receives a^T @ g", reads=OTHERS)
 def MATMUL(node: Node, g: Tensor) -> tuple:
     a, b = node.inputs
     if a.ndim > 1 and b.ndim > 1:
@@ -121,7 +121,11 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
     return _wrap(out)
 
 
-@gate("linear", "x receives g @ W; W receives g^T @ x summed over the batch; b receives sum(g)")
+@gate(
+    "linear",
+    "x receives g @ W; W receives g^T @ x summed over the batch; b receives sum(g)",
+    reads=OTHERS,
+)
 def LINEAR(node: Node, g: Tensor) -> tuple:
     x, w = node.inputs[0], node.inputs[1]
     wants_bias = len(node.inputs) == 3 and node.inputs[2].requires_grad

@@ -379,3 +379,27 @@ def test_the_direct_in_place_path_names_the_op_in_its_errors():
     with pytest.raises(ValueError, match="add_: cannot write into this tensor"):
         ag.ones(3).expand(2, 3).add_(1.0)
     np.testing.assert_array_equal(x.data, np.ones(3))  # nothing was written
+
+
+def test_an_input_is_checked_only_when_another_input_needs_its_value():
+    # matmul, linear, conv, einsum read each input for the others' gradients: with the weight
+    # frozen, changing x afterwards harms nothing (PyTorch saves x only when W requires grad)
+    forms = {  # name: (the gate applied to h (3,) and a weight, the weight's values)
+        "matmul": (lambda h, w: h @ w, np.arange(6.0).reshape(3, 2)),
+        "linear": (lambda h, w: ag.linear(h, w), np.arange(6.0).reshape(2, 3)),
+        "einsum": (lambda h, w: ag.einsum("i,ij->j", h, w), np.arange(6.0).reshape(3, 2)),
+        "conv2d": (lambda h, w: ag.conv2d(h.reshape(1, 1, 1, 3), w), np.ones((2, 1, 1, 2))),
+    }
+    for name, (form, values) in forms.items():
+        for weight_requires_grad in (False, True):
+            x = f64(1.0, 2.0, 3.0)
+            w = ag.tensor(values, requires_grad=weight_requires_grad)
+            h = x * 1
+            out = form(h, w)
+            h.add_(1)
+            if weight_requires_grad:  # the weight's gradient reads h, which changed
+                with pytest.raises(ModifiedError, match=f"{name}: input 0"):
+                    out.sum().backward()
+            else:  # runs: the frozen weight's gradient, which reads h, is never computed
+                out.sum().backward()
+                assert x.grad is not None, name

@@ -180,5 +180,5 @@ def test_the_reference_walk_and_the_fast_walk_agree(steps):
     assert kind_a == kind_b
     if kind_a == "gradient":
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
-    else:
-        assert a == b
+    # (when both refuse, they may name different gates: with two changed values on independent
+    # branches, the walks' orders, newest first and reversed depth-first, meet either one first)
