@@ -26,10 +26,8 @@ import numpy as _np  # noqa: E402
 
 from . import _allocator  # noqa: E402
 from . import ops as _ops  # noqa: E402,F401  (gives Tensor its operators and methods)
+from .backward import backward_all as backward  # noqa: E402  (see below)
 from .backward import backward_reference, grad  # noqa: E402
-# torch.autograd.backward; the name then means this function, not the submodule (which
-# `from autograd.backward import ...` still reaches through sys.modules)
-from .backward import backward_all as backward  # noqa: E402
 from .checkpoint import checkpoint  # noqa: E402
 from .creation import (  # noqa: E402
     arange,
@@ -109,6 +107,9 @@ def __getattr__(name: str):  # lazy: these sit on top of the core and pull in ex
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'autograd' has no attribute {name!r}")
 
+
+# ``autograd.backward`` is torch.autograd.backward, the function: it replaces the submodule as the
+# package's attribute (``from autograd.backward import ...`` still finds the module).
 
 __all__ = [
     "GATES", "AnomalyError", "Device", "Function", "FunctionCtx", "Gate", "Generator", "GradcheckError", "ModifiedError",
