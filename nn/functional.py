@@ -801,6 +801,10 @@ def _weighted_nll(
             return -terms
         if reduction == "sum":
             return terms.sum() * -1.0
+        if not denom and not valid.any():
+            # every target ignored: the mean is 0/0 = nan, but no term carries a gradient, so
+            # the gradient is 0 (as in PyTorch: one all-padding batch must not poison training)
+            return terms.sum() * 0.0 + float("nan")
         return terms.sum() * (-1.0 / denom if denom else float("nan"))  # 0/0 -> nan (PyTorch)
 
     out = reduce(terms)

@@ -10,6 +10,7 @@ drawings can group the recorded gates by module.
 from __future__ import annotations
 
 import contextvars
+import functools
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NamedTuple
@@ -88,6 +89,141 @@ class _IncompatibleKeys(NamedTuple):
     unexpected_keys: list[str]
 
 
+# --- hooks -------------------------------------------------------------------------------------
+
+
+class _Hooks:
+    """A module's hooks, by kind, in the order they were registered."""
+
+    __slots__ = ("forward_pre", "forward", "backward")
+
+    def __init__(self) -> None:
+        self.forward_pre: list[Callable[..., Any]] = []
+        self.forward: list[Callable[..., Any]] = []
+        self.backward: list[Callable[..., Any]] = []
+
+    def empty(self) -> bool:
+        return not (self.forward_pre or self.forward or self.backward)
+
+
+_OnGrads = Callable[[tuple[Any, ...]], tuple[Any, ...]]
+
+
+class _PassGrads(autograd.Function):
+    """identity; hands the gradients passing through to a module's backward hooks"""
+
+    @staticmethod
+    def forward(ctx: autograd.FunctionCtx, on_grads: _OnGrads, *tensors: Tensor) -> Any:
+        ctx.on_grads = on_grads  # type: ignore[attr-defined]  # a ctx takes any attribute
+        return tensors[0] if len(tensors) == 1 else tensors
+
+    @staticmethod
+    def backward(ctx: autograd.FunctionCtx, *grads: Tensor) -> tuple[Any, ...]:
+        return (None, *ctx.on_grads(grads))  # type: ignore[attr-defined]
+
+
+def _spread(values: Any, at: list[int], n: int) -> tuple[Any, ...]:
+    """``values`` placed at positions ``at`` of an n-tuple of Nones."""
+    out: list[Any] = [None] * n
+    for i, v in zip(at, values):
+        out[i] = v
+    return tuple(out)
+
+
+def _pass_through(
+    tensors: tuple[Any, ...], on_grads: _OnGrads
+) -> tuple[list[int], tuple[Any, ...]]:
+    """The tensors among ``tensors`` that require grad, put through one ``_PassGrads`` gate
+    (one node: the hooks see all their gradients at once); returns their positions and
+    ``tensors`` with them replaced."""
+    at = [i for i, t in enumerate(tensors) if isinstance(t, Tensor) and t.requires_grad]
+    if not at:
+        return at, tensors
+    passed = _PassGrads.apply(on_grads, *[tensors[i] for i in at])
+    out = list(tensors)
+    for i, t in zip(at, passed if len(at) > 1 else (passed,)):
+        out[i] = t
+    return at, tuple(out)
+
+
+class _BackwardHooks:
+    """One call's full backward hooks (PyTorch's ``BackwardHook``): an identity gate on the
+    outputs catches ``grad_output`` as the backward pass enters the module, one on the inputs
+    catches ``grad_input`` as it leaves, and the hooks run there."""
+
+    def __init__(self, module: Module, hooks: list[Callable[..., Any]]) -> None:
+        self.module, self.hooks = module, hooks
+        self.n_inputs = self.n_outputs = 0
+        self.input_at: list[int] = []  # positions of the inputs that require grad
+        self.output_at: list[int] = []  # and of the outputs
+        self.constants: list[tuple[int, tuple[int, ...], Any]] = []
+        self.grad_outputs: tuple[Any, ...] | None = None
+
+    def wrap_inputs(self, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        self.n_inputs = len(args)
+        # tensor inputs that need no gradient show zeros (as in PyTorch, when another does)
+        self.constants = [
+            (i, a.shape, a.dtype)
+            for i, a in enumerate(args)
+            if isinstance(a, Tensor) and not a.requires_grad
+        ]
+        self.input_at, args = _pass_through(args, self._on_grad_input)
+        return args
+
+    def wrap_outputs(self, output: Any) -> Any:
+        if not isinstance(output, (Tensor, tuple)):
+            return output  # (PyTorch only warns: its hooks need a Tensor or a tuple)
+        outs = output if isinstance(output, tuple) else (output,)
+        self.n_outputs = len(outs)
+        self.output_at, outs = _pass_through(outs, self._on_grad_output)
+        return outs if isinstance(output, tuple) else outs[0]
+
+    def _on_grad_output(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
+        self.grad_outputs = _spread(grads, self.output_at, self.n_outputs)
+        if not self.input_at:  # nothing flows on to the inputs: the hooks run now
+            grad_input = (None,) * self.n_inputs
+            for hook in self.hooks:
+                result = hook(self.module, grad_input, self.grad_outputs)
+                if result is not None and any(r is not None for r in result):
+                    raise RuntimeError(
+                        f"{type(self.module).__name__}: a full backward hook returned "
+                        "gradients, but no input of this call requires grad (return None)"
+                    )
+            self.grad_outputs = None
+        return grads
+
+    def _on_grad_input(self, grads: tuple[Any, ...]) -> tuple[Any, ...]:
+        if self.grad_outputs is None:
+            return grads
+        grad_input = _spread(grads, self.input_at, self.n_inputs)
+        if self.constants:
+            filled = list(grad_input)
+            for i, shape, dtype in self.constants:
+                filled[i] = autograd.zeros(shape, dtype=dtype)
+            grad_input = tuple(filled)
+        for hook in self.hooks:
+            result = hook(self.module, grad_input, self.grad_outputs)
+            if result is None:
+                continue
+            result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+            if len(result) != len(grad_input):
+                raise RuntimeError(
+                    f"{type(self.module).__name__}: a full backward hook returned "
+                    f"{len(result)} grad_input entries; the call had {len(grad_input)} "
+                    "positional arguments"
+                )
+            for i, (new, old) in enumerate(zip(result, grad_input)):
+                if new is not None and old is not None and tuple(new.shape) != old.shape:
+                    raise RuntimeError(
+                        f"{type(self.module).__name__}: a full backward hook returned a "
+                        f"grad_input[{i}] of shape {tuple(new.shape)} for an input of shape "
+                        f"{old.shape}"
+                    )
+            grad_input = result
+        self.grad_outputs = None
+        return tuple(grad_input[i] for i in self.input_at)
+
+
 # --- Module ------------------------------------------------------------------------------------
 
 
@@ -111,6 +247,9 @@ class Module:
     _buffers: dict[str, Tensor | None]
     _non_persistent: set[str]
     _modules: dict[str, Module | None]
+    # None until a hook is registered (a class default: modules unpickled from before hooks
+    # existed work too); __call__ reads only this to skip the hook machinery
+    _hooks: _Hooks | None = None
 
     def __init__(self) -> None:
         d = self.__dict__
@@ -129,16 +268,19 @@ class Module:
         """Run ``forward`` with every gate it records tagged by this module's dotted name
         (the root of the call is named by its class; ``features.0`` below it). With grad mode
         off nothing is recorded, so nothing is named: the call is just ``forward`` (a gate that
-        ``enable_grad()`` records inside such a call carries no module name)."""
+        ``enable_grad()`` records inside such a call carries no module name). Hooks registered
+        with ``register_forward_pre_hook`` and friends run around ``forward``, in either mode."""
+        # (one attribute read: a module without hooks pays nothing more for them)
+        forward = self.forward if self._hooks is None else self._hooked_forward
         if not autograd.is_grad_enabled():
-            return self.forward(*args, **kwargs)
+            return forward(*args, **kwargs)
         names = _naming.get()
         if names is None:  # the outermost module call: name the whole tree once (cached)
             names = self._scope_names()
             naming = _naming.set(names)
             token = autograd.enter_scope(names[id(self)])
             try:
-                return self.forward(*args, **kwargs)
+                return forward(*args, **kwargs)
             finally:
                 autograd.exit_scope(token)
                 _naming.reset(naming)
@@ -148,9 +290,79 @@ class Module:
             name = type(self).__name__ if prev is None else f"{prev}.{type(self).__name__}"
         token = autograd.enter_scope(name)
         try:
-            return self.forward(*args, **kwargs)
+            return forward(*args, **kwargs)
         finally:
             autograd.exit_scope(token)
+
+    def _hooked_forward(self, *args: Any, **kwargs: Any) -> Any:
+        """``forward`` with this module's hooks around it, in PyTorch's order: forward pre-hooks,
+        the backward hooks' gate on the inputs, ``forward``, forward hooks, the backward hooks'
+        gate on the output."""
+        hooks = self._hooks
+        assert hooks is not None
+        for hook in tuple(hooks.forward_pre):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        backward = None
+        if hooks.backward and autograd.is_grad_enabled():
+            backward = _BackwardHooks(self, list(hooks.backward))
+            args = backward.wrap_inputs(args)
+        output = self.forward(*args, **kwargs)
+        for hook in tuple(hooks.forward):
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
+        if backward is not None:
+            output = backward.wrap_outputs(output)
+        return output
+
+    # --- hooks ---------------------------------------------------------------------------------
+    def _add_hook(self, kind: str, hook: Callable[..., Any]) -> autograd.RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"register_{kind}_hook: expected a function, got {type(hook).__name__}")
+        hooks = self._hooks or _Hooks()
+        self.__dict__["_hooks"] = hooks
+        entries = getattr(hooks, kind)
+        entry = functools.partial(hook)  # one object per registration: removed by its handle only
+        entries.append(entry)
+
+        def forget() -> None:  # the last hook gone: calls take the plain path again
+            if self.__dict__.get("_hooks") is hooks and hooks.empty():
+                self.__dict__["_hooks"] = None
+
+        return autograd.RemovableHandle(entries, entry, forget)
+
+    def register_forward_pre_hook(
+        self, hook: Callable[[Module, tuple[Any, ...]], Any]
+    ) -> autograd.RemovableHandle:
+        """Call ``hook(module, args)`` before every ``forward`` (``args``: the positional
+        arguments). A returned value other than None replaces them (a single value becomes a
+        1-tuple). Runs under ``no_grad`` too. Returns a handle: ``handle.remove()``."""
+        return self._add_hook("forward_pre", hook)
+
+    def register_forward_hook(
+        self, hook: Callable[[Module, tuple[Any, ...], Any], Any]
+    ) -> autograd.RemovableHandle:
+        """Call ``hook(module, args, output)`` after every ``forward``; a returned value other
+        than None replaces the output. Runs under ``no_grad`` too. Returns a handle."""
+        return self._add_hook("forward", hook)
+
+    def register_full_backward_hook(
+        self, hook: Callable[[Module, tuple[Any, ...], tuple[Any, ...]], Any]
+    ) -> autograd.RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when a backward pass has computed the
+        gradients with respect to the inputs of a call of this module (PyTorch's semantics).
+
+        ``grad_input`` has one entry per positional argument of the call: None for a non-tensor,
+        zeros for a tensor that needs no gradient. ``grad_output`` has one per output (a Tensor
+        or a tuple): None for a non-tensor or a tensor that does not require grad (zeros for an
+        output the loss does not use, where PyTorch gives None). A returned tuple of the same
+        length replaces ``grad_input`` for the rest of the pass. When no input requires grad the
+        hook still runs, with ``grad_input`` all None, and must return None. Keyword arguments
+        are not seen; calls under ``no_grad`` record nothing, so no backward hook runs for them.
+        Returns a handle: ``handle.remove()``."""
+        return self._add_hook("backward", hook)
 
     def _scope_names(self) -> dict[int, str]:
         cache: tuple[int, dict[int, str]] | None = self.__dict__.get("_scope_cache")
@@ -447,9 +659,11 @@ class Module:
                 f"load_state_dict: error(s) loading a state_dict into {type(self).__name__}; "
                 "nothing was loaded:\n  " + "\n  ".join(problems)
             )
-        for k, arr in values.items():
-            t = own[k]
-            t.data[...] = arr  # in place: optimizers holding the Parameter see the new values
+        # in place, through the engine: optimizers holding the Parameter see the new values,
+        # and the version bump makes a pending backward that saved the old ones refuse to run
+        with autograd.no_grad():
+            for k, arr in values.items():
+                own[k].copy_(arr)
         return _IncompatibleKeys(missing, unexpected)
 
     # --- printing ------------------------------------------------------------------------------
