@@ -27,12 +27,12 @@ from .graph import (
     EPOCH,
     FREED,
     IN_PLACE_MIN_SIZE,
-    OTHERS,
     ModifiedError,
     Node,
     check_backward,
     check_leaf,
     modes,
+    reads_input,
     set_grad_enabled,
 )
 from .tensor import POST_HOOKS, Tensor, _wrap, as_array
@@ -81,16 +81,6 @@ def check_versions(node: Node) -> None:
                 f"gradient: it is at version {now}, the gate saved version {then}. Use an "
                 "out-of-place operation, or clone() the tensor before changing it."
             )
-
-
-def reads_input(node: Node, i: int) -> bool:
-    """Whether ``node``'s rule reads the value of input ``i`` (its gate's ``reads``)."""
-    reads = node.gate.reads
-    if reads is None:  # ALL
-        return True
-    if reads is OTHERS:  # read for the other inputs' gradients: is one of them wanted?
-        return any(edge is not None for j, edge in enumerate(node.next) if j != i)
-    return i in reads
 
 
 def _freed_error(node: Node) -> RuntimeError:

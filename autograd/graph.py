@@ -198,6 +198,16 @@ class Node:
         return f"<{self.gate.name}>"
 
 
+def reads_input(node: Node, i: int) -> bool:
+    """Whether ``node``'s rule reads the value of input ``i`` (its gate's ``reads``)."""
+    reads = node.gate.reads
+    if reads is None:  # ALL
+        return True
+    if reads is OTHERS:  # read for the other inputs' gradients: is one of them wanted?
+        return any(edge is not None for j, edge in enumerate(node.next) if j != i)
+    return i in reads
+
+
 class RemovableHandle:
     """Returned by ``register_hook`` and friends: ``handle.remove()`` takes the hook off again."""
 

@@ -25,7 +25,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from .gates._common import base_of
 from .gates.shape import getitem, index_arg, index_put
-from .graph import Node, modes, next_seq
+from .graph import Node, modes, next_seq, reads_input
 from .tensor import Tensor, _wrap, attach_retain_hook, counter
 
 # --- views -------------------------------------------------------------------------------------
@@ -147,9 +147,8 @@ def _reads_stand_in(node: Node, old: Tensor, since: int) -> bool:
         if id(n) in seen or n.seq < since:
             continue
         seen.add(id(n))
-        reads = n.gate.reads
         for i, x in enumerate(n.inputs):
-            if x is old and (reads is None or i in reads):
+            if x is old and reads_input(n, i):
                 return True
         stack.extend(e for e in n.next if type(e) is Node)
     return False

@@ -41,8 +41,11 @@ from .gates.elementary import (
 from .gates.elementwise import (
     abs,
     add,
+    addcdiv,
+    addcmul,
     cast,
     clip,
+    clip_dtype,
     clone,
     compare,
     div,
@@ -64,7 +67,9 @@ from .gates.indexing import (
     argsort,
     gather,
     index_add,
+    index_put_at,
     index_select,
+    kthvalue,
     masked_fill,
     masked_select,
     scatter,
@@ -91,6 +96,10 @@ from .gates.reduce import (
     var,
 )
 from .gates.rounding import (
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
     ceil,
     floor,
     floor_divide,
@@ -167,19 +176,21 @@ T.__floordiv__ = floor_divide  # type: ignore[assignment]
 T.__mod__ = remainder  # type: ignore[assignment]
 T.__rfloordiv__ = lambda self, o: floor_divide(o, self)  # type: ignore[assignment]
 T.__rmod__ = lambda self, o: remainder(o, self)  # type: ignore[assignment]
-# comparisons and logic: bool tensors, never differentiable
+# comparisons: bool tensors, never differentiable
 T.__eq__ = lambda self, o: compare(np.equal, self, o)  # type: ignore[assignment]
 T.__ne__ = lambda self, o: compare(np.not_equal, self, o)  # type: ignore[assignment]
 T.__lt__ = lambda self, o: compare(np.less, self, o)  # type: ignore[assignment]
 T.__le__ = lambda self, o: compare(np.less_equal, self, o)  # type: ignore[assignment]
 T.__gt__ = lambda self, o: compare(np.greater, self, o)  # type: ignore[assignment]
 T.__ge__ = lambda self, o: compare(np.greater_equal, self, o)  # type: ignore[assignment]
-T.__and__ = lambda self, o: compare(np.logical_and, self, o)  # type: ignore[assignment]
-T.__or__ = lambda self, o: compare(np.logical_or, self, o)  # type: ignore[assignment]
-T.__xor__ = lambda self, o: compare(np.logical_xor, self, o)  # type: ignore[assignment]
-T.__invert__ = lambda self: _wrap(
-    np.logical_not(self.data) if self.data.dtype == np.bool_ else ~self.data
-)  # type: ignore[assignment]  # noqa: E501
+# bitwise on integers, logical on bools (PyTorch's): never differentiable; floats raise
+T.__and__ = bitwise_and  # type: ignore[assignment]
+T.__or__ = bitwise_or  # type: ignore[assignment]
+T.__xor__ = bitwise_xor  # type: ignore[assignment]
+T.__invert__ = bitwise_not  # type: ignore[assignment]
+T.__rand__ = lambda self, o: bitwise_and(o, self)  # type: ignore[assignment]
+T.__ror__ = lambda self, o: bitwise_or(o, self)  # type: ignore[assignment]
+T.__rxor__ = lambda self, o: bitwise_xor(o, self)  # type: ignore[assignment]
 T.__hash__ = object.__hash__  # (defining __eq__ above would otherwise unset it)
 
 # --- indexing ----------------------------------------------------------------------------------
@@ -247,6 +258,12 @@ T.logical_and = logical_and  # type: ignore[attr-defined]
 T.logical_or = logical_or  # type: ignore[attr-defined]
 T.logical_xor = logical_xor  # type: ignore[attr-defined]
 T.logical_not = logical_not  # type: ignore[attr-defined]
+T.bitwise_and = bitwise_and  # type: ignore[attr-defined]
+T.bitwise_or = bitwise_or  # type: ignore[attr-defined]
+T.bitwise_xor = bitwise_xor  # type: ignore[attr-defined]
+T.bitwise_not = bitwise_not  # type: ignore[attr-defined]
+T.addcmul = addcmul  # type: ignore[attr-defined]
+T.addcdiv = addcdiv  # type: ignore[attr-defined]
 
 # --- reductions (NumPy's axis/keepdims or PyTorch's dim/keepdim) -------------------------------
 
@@ -269,6 +286,7 @@ T.logcumsumexp = logcumsumexp  # type: ignore[attr-defined]
 T.sort = sort  # type: ignore[attr-defined]  # (values, indices); the values are a gather
 T.argsort = argsort  # type: ignore[attr-defined]
 T.topk = topk  # type: ignore[attr-defined]
+T.kthvalue = kthvalue  # type: ignore[attr-defined]  # (values, indices), like max(dim)
 
 
 def _any(self: Tensor, axis: Any = None, keepdims: bool = False, *, dim: Any = None,
@@ -307,6 +325,21 @@ T.repeat_interleave = repeat_interleave  # type: ignore[attr-defined]
 T.split = split  # type: ignore[attr-defined]
 T.T = property(lambda self: permute(self))  # type: ignore[attr-defined]  # all axes reversed
 T.mT = property(lambda self: swapaxes(self, -1, -2))  # type: ignore[attr-defined]
+
+
+def _is_contiguous(self: Tensor) -> bool:
+    """Whether the array is C-contiguous (row-major, no gaps): PyTorch's ``is_contiguous()``."""
+    return bool(self.data.flags.c_contiguous)
+
+
+def _contiguous(self: Tensor) -> Tensor:
+    """``self`` when its array is C-contiguous, else a C-contiguous copy (a ``clone`` gate, so
+    it stays differentiable), as PyTorch's ``contiguous()``."""
+    return self if self.data.flags.c_contiguous else clone(self)
+
+
+T.is_contiguous = _is_contiguous  # type: ignore[attr-defined]
+T.contiguous = _contiguous  # type: ignore[attr-defined]
 
 
 def _transpose(self: Tensor, *axes: Any) -> Tensor:
@@ -349,6 +382,7 @@ T.index_add = index_add  # type: ignore[attr-defined]
 T.masked_fill = masked_fill  # type: ignore[attr-defined]
 T.masked_select = masked_select  # type: ignore[attr-defined]
 T.take_along_dim = take_along_dim  # type: ignore[attr-defined]
+T.index_put = index_put_at  # type: ignore[attr-defined]  # PyTorch's (indices, values, accumulate)
 
 # --- dtype and device --------------------------------------------------------------------------
 
@@ -426,6 +460,11 @@ def _fill(a: np.ndarray, value: Any) -> None:
 
 
 def _clip_kernel(a: np.ndarray, min: Any = None, max: Any = None) -> None:
+    dtype = clip_dtype(a, min, max)
+    if not np.can_cast(dtype, a.dtype, "same_kind"):  # as PyTorch: int.clamp_(min=1.5) raises
+        raise TypeError(
+            f"the bounds promote the result to {dtype}, which cannot be stored in place"
+        )
     np.clip(a, _operand(min), _operand(max), out=a, casting="same_kind")
 
 
@@ -446,6 +485,28 @@ T.sqrt_ = _elementwise("sqrt_", sqrt, np.sqrt)  # type: ignore[attr-defined]
 T.abs_ = _elementwise("abs_", abs, np.absolute)  # type: ignore[attr-defined]
 T.tanh_ = _elementwise("tanh_", tanh, np.tanh)  # type: ignore[attr-defined]
 T.sigmoid_ = inplace.in_place("sigmoid_", sigmoid)  # type: ignore[attr-defined]
+T.sin_ = _elementwise("sin_", sin, np.sin)  # type: ignore[attr-defined]
+T.cos_ = _elementwise("cos_", cos, np.cos)  # type: ignore[attr-defined]
+T.tan_ = _elementwise("tan_", tan, np.tan)  # type: ignore[attr-defined]
+T.asin_ = T.arcsin_ = _elementwise("asin_", asin, np.arcsin)  # type: ignore[attr-defined]
+T.acos_ = T.arccos_ = _elementwise("acos_", acos, np.arccos)  # type: ignore[attr-defined]
+T.atan_ = T.arctan_ = _elementwise("atan_", atan, np.arctan)  # type: ignore[attr-defined]
+T.sinh_ = _elementwise("sinh_", sinh, np.sinh)  # type: ignore[attr-defined]
+T.cosh_ = _elementwise("cosh_", cosh, np.cosh)  # type: ignore[attr-defined]
+T.asinh_ = T.arcsinh_ = _elementwise("asinh_", asinh, np.arcsinh)  # type: ignore[attr-defined]
+T.acosh_ = T.arccosh_ = _elementwise("acosh_", acosh, np.arccosh)  # type: ignore[attr-defined]
+T.atanh_ = T.arctanh_ = _elementwise("atanh_", atanh, np.arctanh)  # type: ignore[attr-defined]
+T.log1p_ = _elementwise("log1p_", log1p, np.log1p)  # type: ignore[attr-defined]
+T.expm1_ = _elementwise("expm1_", expm1, np.expm1)  # type: ignore[attr-defined]
+T.log2_ = _elementwise("log2_", log2, np.log2)  # type: ignore[attr-defined]
+T.log10_ = _elementwise("log10_", log10, np.log10)  # type: ignore[attr-defined]
+T.square_ = _elementwise("square_", square, np.square)  # type: ignore[attr-defined]
+# (no single ufunc: computed out of place and written back; a float result refuses an int tensor)
+T.erf_ = inplace.in_place("erf_", erf)  # type: ignore[attr-defined]
+T.rsqrt_ = inplace.in_place("rsqrt_", rsqrt)  # type: ignore[attr-defined]
+T.reciprocal_ = inplace.in_place("reciprocal_", reciprocal)  # type: ignore[attr-defined]
+T.nan_to_num_ = inplace.in_place("nan_to_num_", nan_to_num)  # type: ignore[attr-defined]
+T.lerp_ = inplace.in_place("lerp_", lerp)  # type: ignore[attr-defined]
 T.relu_ = inplace.in_place("relu_", relu, lambda a: np.maximum(a, 0, out=a))  # type: ignore[attr-defined]  # noqa: E501
 T.clip_ = T.clamp_ = inplace.in_place("clamp_", clip, _clip_kernel)  # type: ignore[attr-defined]
 T.fill_ = inplace.in_place(  # type: ignore[attr-defined]
@@ -467,6 +528,13 @@ T.sign_ = inplace.in_place("sign_", sign)  # type: ignore[attr-defined]
 T.fmod_ = inplace.in_place("fmod_", fmod)  # type: ignore[attr-defined]
 T.remainder_ = T.__imod__ = inplace.in_place("remainder_", remainder)  # type: ignore[attr-defined]
 T.floor_divide_ = T.__ifloordiv__ = inplace.in_place("floor_divide_", floor_divide)  # type: ignore[attr-defined]  # noqa: E501
+T.addcmul_ = inplace.in_place("addcmul_", addcmul)  # type: ignore[attr-defined]
+T.addcdiv_ = inplace.in_place("addcdiv_", addcdiv)  # type: ignore[attr-defined]
+T.index_put_ = inplace.in_place("index_put_", index_put_at)  # type: ignore[attr-defined]
+T.bitwise_and_ = T.__iand__ = inplace.in_place("bitwise_and_", bitwise_and)  # type: ignore[attr-defined]  # noqa: E501
+T.bitwise_or_ = T.__ior__ = inplace.in_place("bitwise_or_", bitwise_or)  # type: ignore[attr-defined]  # noqa: E501
+T.bitwise_xor_ = T.__ixor__ = inplace.in_place("bitwise_xor_", bitwise_xor)  # type: ignore[attr-defined]  # noqa: E501
+T.bitwise_not_ = inplace.in_place("bitwise_not_", bitwise_not)  # type: ignore[attr-defined]
 T.copy_ = inplace.in_place(  # type: ignore[attr-defined]
     "copy_",
     lambda old, src: index_put(old, src, Ellipsis),

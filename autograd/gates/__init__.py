@@ -43,6 +43,8 @@ from .elementary import (
 from .elementwise import (
     abs,
     add,
+    addcdiv,
+    addcmul,
     cast,
     clip,
     clone,
@@ -68,6 +70,7 @@ from .indexing import (
     gather,
     index_add,
     index_select,
+    kthvalue,
     masked_fill,
     masked_select,
     scatter,
@@ -112,6 +115,10 @@ from .resample import (
     pixel_unshuffle,
 )
 from .rounding import (
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
     ceil,
     floor,
     floor_divide,
@@ -189,4 +196,6 @@ __all__ = [
     "cdist", "conv_transpose1d", "conv_transpose2d", "cosine_similarity", "fold", "gelu",
     "interpolate", "normalize", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle",
     "unfold",
+    # PyTorch names users reach for: bitwise logic, kthvalue, addcmul/addcdiv
+    "addcdiv", "addcmul", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "kthvalue",
 ]  # fmt: skip

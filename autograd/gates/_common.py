@@ -69,6 +69,11 @@ def result_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
     if da == db:
         return da
     if (a.ndim == 0) == (b.ndim == 0):
+        # the higher category's dtype wins (int64 with float32 is float32, where NumPy says
+        # float64); within one category, the wider type
+        ca, cb = _CATEGORY.get(da.kind, 2), _CATEGORY.get(db.kind, 2)
+        if ca != cb:
+            return da if ca > cb else db
         return np.promote_types(da, db)
     strong, weak = (da, db) if b.ndim == 0 else (db, da)
     if _CATEGORY.get(weak.kind, 2) > _CATEGORY.get(strong.kind, 2):

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Gate, Node, gate, modes
+from ..graph import OTHERS, Gate, Node, gate, modes
 from ..tensor import DEFAULT_FLOAT, Tensor, _from_node, _recorded1, _recorded2, _wrap
-from ._common import _t, float_data, pair, promoted, record
+from ._common import _t, float_data, operand, pair, promoted, record, result_dtype
 
 # --- shared helpers ----------------------------------------------------------------------------
 
@@ -108,7 +108,7 @@ SUB.on_arrays(SUB.backward)
 sub = _binary(SUB, np.subtract, "z = a - b")
 
 
-@gate("mul", "swaps: each input receives the upstream gradient times the other input")
+@gate("mul", "swaps: each input receives the upstream gradient times the other input", reads=OTHERS)
 def MUL(node: Node, g: Tensor) -> tuple:
     a, b = node.inputs
     return (g * b if a.requires_grad else None), (g * a if b.requires_grad else None)
@@ -263,6 +263,36 @@ def CLONE(node: Node, g: Tensor) -> tuple:
 
 
 CLONE.on_arrays(CLONE.backward)
+
+
+# --- compositions: addcmul, addcdiv (an optimizer's update in one call) ------------------------
+
+
+def addcmul(x: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """``x + value * tensor1 * tensor2``, broadcasting (PyTorch's ``addcmul``; composed of mul
+    and add gates)."""
+    x, t1, t2 = _t(x), _t(tensor1), _t(tensor2)
+    if type(value) is float and all(t.data.dtype.kind in "biu" for t in (x, t1, t2)):
+        # (PyTorch would truncate the value to an integer; a float result is no better)
+        raise TypeError(
+            f"addcmul: value={value} is a float but the tensors are {x.dtype}, {t1.dtype} and "
+            f"{t2.dtype}; pass an integer value or float tensors"
+        )
+    product = mul(t1, t2) if value == 1 else mul(mul(t1, t2), value)
+    return add(x, product)
+
+
+def addcdiv(x: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """``x + value * tensor1 / tensor2``, broadcasting (PyTorch's ``addcdiv``; composed of div, mul
+    and add gates). As in PyTorch, tensor1 and tensor2 may not both be integers."""
+    x, t1, t2 = _t(x), _t(tensor1), _t(tensor2)
+    if t1.data.dtype.kind in "biu" and t2.data.dtype.kind in "biu":
+        raise TypeError(
+            f"addcdiv: integer division is not supported (tensor1 {t1.dtype}, tensor2 "
+            f"{t2.dtype}); write x + value * tensor1 / tensor2 for a true division"
+        )
+    quotient = div(t1, t2) if value == 1 else mul(div(t1, t2), value)
+    return add(x, quotient)
 
 
 # --- maximum / minimum: the "max gate" of the course -------------------------------------------
@@ -430,16 +460,31 @@ def SOFTPLUS(node: Node, g: Tensor) -> tuple:
 
 def clip(x: Any, min: Any = None, max: Any = None) -> Tensor:
     """``min(max(x, min), max)``. The bounds are numbers or tensors (broadcasting with x); a
-    tensor bound that requires grad receives the gradient where it is the one that binds."""
+    tensor bound that requires grad receives the gradient where it is the one that binds. The
+    result has PyTorch's promoted dtype: an integer tensor with a float bound gives float32."""
     x = _t(x)
     if min is None and max is None:
         raise ValueError("clip: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         return _clip_tensors(x, min, max)
-    out = np.clip(x.data, min, max)  # z = min(max(x, lo), hi)
-    if out.dtype != x.data.dtype:
-        out = out.astype(x.data.dtype)
+    d = x.data
+    dtype = clip_dtype(d, min, max)
+    out = np.clip(d if dtype == d.dtype else d.astype(dtype), min, max)  # z = min(max(x, lo), hi)
+    if out.dtype != dtype:
+        out = out.astype(dtype)
     return record(CLIP, out, (x,), None, (min, max))
+
+
+def clip_dtype(d: np.ndarray, lo: Any, hi: Any) -> np.dtype:
+    """The dtype of ``clip(x, lo, hi)`` for x's array ``d``: PyTorch's promotion of x with each
+    bound (Python numbers are weak: an integer tensor and a float bound give float32)."""
+    dtype, shape = d.dtype, (0,) if d.ndim else ()
+    for b in (lo, hi):
+        if b is not None and not (dtype.kind == "f" and type(b) in (float, int)):  # (common)
+            bd = b.data if isinstance(b, Tensor) else operand(b, _wrap(d)).data
+            if bd.dtype != dtype:  # (an empty stand-in: result_dtype reads dtype and ndim only)
+                dtype = result_dtype(np.empty(shape, dtype), bd)
+    return dtype
 
 
 @gate("clip", "gates: g passes where lo <= x <= hi (bounds included), else 0", keeps_shape=True)
@@ -459,12 +504,13 @@ def _clip_tensors(x: Tensor, lo: Any, hi: Any) -> Tensor:
     hi = None if hi is None else pair(x, hi)[1]
     present = (lo is not None, hi is not None)
     bounds = tuple(b for b in (lo, hi) if b is not None)
+    dtype = clip_dtype(x.data, lo, hi)
+    lo_d, hi_d = (None if b is None else b.data.astype(dtype, copy=False) for b in (lo, hi))
     try:
-        out = np.clip(x.data, None if lo is None else lo.data, None if hi is None else hi.data)
+        out = np.clip(x.data.astype(dtype, copy=False), lo_d, hi_d)  # z = min(max(x, lo), hi)
     except ValueError:
         shapes = ", ".join(str(t.shape) for t in (x, *bounds))
         raise ValueError(f"clip: shapes {shapes} cannot be broadcast together") from None
-    out = out.astype(x.dtype, copy=False)  # z = min(max(x, lo), hi)
     return record(CLIP_TENSORS, out, (x, *bounds), None, present)
 
 
@@ -497,8 +543,12 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     if c.data.dtype != np.bool_:
         c = _wrap(c.data.astype(bool))
     x, y = pair(x, y)
+    xd, yd = x.data, y.data
+    if xd.dtype != yd.dtype:  # PyTorch's promotion (NumPy's would give int64 + 0.5 float64)
+        dtype = result_dtype(xd, yd)
+        xd, yd = xd.astype(dtype, copy=False), yd.astype(dtype, copy=False)
     try:
-        out = np.where(c.data, x.data, y.data)  # z = c ? x : y
+        out = np.where(c.data, xd, yd)  # z = c ? x : y
     except ValueError:
         raise ValueError(
             f"where: shapes {c.shape}, {x.shape} and {y.shape} cannot be broadcast together"

@@ -1,6 +1,7 @@
 """Indexing along a dimension, PyTorch's way: gather and its adjoint scatter_add, scatter,
-index_select, index_add, masked_fill, masked_select, take_along_dim; and sort, argsort and topk,
-whose values are a gather at the indices they return.
+index_select, index_add, masked_fill, masked_select, take_along_dim, PyTorch's ``index_put`` (a
+tuple of index tensors); and sort, argsort, topk and kthvalue, whose values are a gather at the
+indices they return.
 
 ``gather`` and ``scatter_add`` are each other's gradient (gather sends g back with a scatter_add
 into zeros; scatter_add's src receives a gather of g), so gradients of any order work. Indices
@@ -321,6 +322,44 @@ def masked_select(x: Any, mask: Any) -> Tensor:
     return x.broadcast_to(shape)[np.broadcast_to(m, shape)]
 
 
+def index_put_at(x: Any, indices: Any, values: Any, accumulate: bool = False) -> Tensor:
+    """PyTorch's ``x.index_put(indices, values, accumulate)``: ``x`` with ``values`` (broadcast to
+    the selection) written at ``x[indices]``, out of place; ``indices`` is a tuple of integer or
+    bool tensors, and ``values`` has x's dtype. With ``accumulate``, repeated positions add up:
+    ``x + index_add_into(values, indices, x.shape)``; without, an ``index_put`` gate (one write
+    per position when values requires grad)."""
+    from .shape import index_add_into, index_put
+
+    x = _t(x)
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(
+            f"index_put: indices must be a tuple of tensors, got {type(indices).__name__}"
+        )
+    index = []
+    for i in indices:
+        a = i.data if isinstance(i, Tensor) else np.asarray(i)
+        if a.dtype.kind not in "biu":
+            raise TypeError(f"index_put: indices must be integer or bool tensors, got {a.dtype}")
+        index.append(a)
+    values = pair(x, values)[1]
+    if values.dtype != x.dtype:
+        raise TypeError(
+            f"index_put: values have dtype {values.dtype} but the tensor has {x.dtype} (cast "
+            "the values first)"
+        )
+    index = tuple(index)
+    if not accumulate:
+        return index_put(x, values, index)
+    try:
+        selected = x.data[index].shape
+        values = values.broadcast_to(selected) if values.shape != selected else values
+    except (IndexError, ValueError) as err:
+        raise type(err)(
+            f"index_put: {err} (target shape {x.shape}, values shape {values.shape})"
+        ) from None
+    return x + index_add_into(values, index, x.shape)
+
+
 # --- sorting: indices (never differentiable), values gathered at them --------------------------
 
 
@@ -372,3 +411,23 @@ def topk(x: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool = Tru
         return ValuesIndices(x, _wrap(np.zeros((), dtype=np.int64)))
     idx = np.take(_order(x.data, d, largest), np.arange(k), axis=d).astype(np.int64, copy=False)
     return ValuesIndices(gather(x, d, idx), _wrap(idx))
+
+
+def kthvalue(x: Any, k: int, dim: int = -1, keepdim: bool = False) -> ValuesIndices:
+    """``(values, indices)`` of the ``k``-th smallest element (``k`` from 1) along ``dim``, as
+    PyTorch's ``kthvalue``: NaN counts as the largest, ties go to the earlier index. The values
+    are a ``gather``: the gradient goes to the chosen element only (as for ``max(dim)``)."""
+    x = _t(x)
+    d = _dim(x, dim, "kthvalue")
+    n = x.shape[d] if x.ndim else 1
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= n:
+        raise ValueError(
+            f"kthvalue: k={k!r} is out of range for dimension {d} of size {n} (shape {x.shape})"
+        )
+    if x.ndim == 0:
+        return ValuesIndices(x, _wrap(np.zeros((), dtype=np.int64)))
+    idx = np.take(_order(x.data, d, False), [k - 1], axis=d).astype(np.int64, copy=False)
+    values = gather(x, d, idx)
+    if not keepdim:
+        values, idx = values.squeeze(d), idx.squeeze(d)
+    return ValuesIndices(values, _wrap(idx))

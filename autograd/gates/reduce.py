@@ -35,16 +35,29 @@ def _expand_back(g: Any, node: Node) -> Any:
 
 
 def sum(
-    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
+    x: Any,
+    axis: Any = None,
+    keepdims: bool = False,
+    *,
+    dim: Any = None,
+    keepdim: bool = False,
+    dtype: Any = None,
 ) -> Tensor:
-    """Sum over ``axis``/``dim``. Integers and booleans sum to int64, as in PyTorch."""
+    """Sum over ``axis``/``dim``. Integers and booleans sum to int64, as in PyTorch; ``dtype``
+    casts x first (a ``cast`` gate) and sums in that dtype."""
     x = x if type(x) is Tensor else _t(x)
     if dim is not None:
         axis = dim_arg(axis, dim, "sum")
+    if dtype is not None:
+        from .elementwise import cast
+
+        x = cast(x, dtype)
     d = x.data
     axes = normalize_axis(axis, d.ndim, "sum")
     keep = keepdims or keepdim
-    if d.dtype.kind in "biu":  # integers and booleans sum to int64, as in PyTorch
+    if dtype is not None:
+        out = np.add.reduce(d, axis=axes, keepdims=keep, dtype=d.dtype)  # (no int64 widening)
+    elif d.dtype.kind in "biu":  # integers and booleans sum to int64, as in PyTorch
         out = np.add.reduce(d, axis=axes, keepdims=keep, dtype=_INT64)
     else:
         out = np.add.reduce(d, axis=axes, keepdims=keep)  # z = sum_i x_i (np.sum's kernel)
@@ -87,11 +100,24 @@ def _count(x: Tensor, axes: tuple[int, ...], op: str) -> int:
 
 
 def mean(
-    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
+    x: Any,
+    axis: Any = None,
+    keepdims: bool = False,
+    *,
+    dim: Any = None,
+    keepdim: bool = False,
+    dtype: Any = None,
 ) -> Tensor:
     """Average over ``axis``/``dim`` (composite: sum, then scale). The mean of an integer tensor
-    is computed exactly (an int64 sum, one division) and returned as float32."""
+    is computed exactly (an int64 sum, one division) and returned as float32. ``dtype`` (a float
+    dtype, as in PyTorch) casts x first."""
     x = _t(x)
+    if dtype is not None:
+        from .elementwise import cast
+
+        if np.dtype(dtype).kind != "f":
+            raise TypeError(f"mean: dtype must be a floating dtype, got {np.dtype(dtype)}")
+        x = cast(x, dtype)
     axes = normalize_axis(dim_arg(axis, dim, "mean"), x.ndim, "mean")
     keep = keepdims or keepdim
     n = _count(x, axes, "mean")

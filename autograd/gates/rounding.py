@@ -1,6 +1,6 @@
 """Piecewise gates: rounding and sign (flat: zero gradient), the remainders fmod and remainder,
-floor division; nan_to_num; and the predicates and logical operations (bool tensors, never
-differentiable).
+floor division; nan_to_num; the predicates and logical operations (bool tensors, never
+differentiable); and the bitwise operations on integers and booleans (never differentiable).
 
 Conventions (PyTorch's): floor, ceil, round, trunc and sign have gradient 0 everywhere, at their
 jumps too; fmod and remainder pass g to the dividend and -g * trunc(a / b) (fmod) or
@@ -18,7 +18,7 @@ import numpy as np
 
 from ..graph import Gate, Node, gate
 from ..tensor import Tensor, _wrap
-from ._common import _t
+from ._common import _t, pair, result_dtype
 from .elementwise import _binary, _unary, compare, where
 
 
@@ -192,3 +192,42 @@ def logical_xor(a: Any, b: Any) -> Tensor:
 def logical_not(x: Any) -> Tensor:
     """Elementwise not x (zero is false); a bool tensor."""
     return _wrap(np.logical_not(_t(x).data))
+
+
+# --- bitwise (integer and bool tensors, never differentiable) ----------------------------------
+
+
+def _bitwise(ufunc: np.ufunc, op: str) -> Callable[[Any, Any], Tensor]:
+    """``ufunc`` with PyTorch's promotion; bool with bool stays bool (there it is logical)."""
+
+    def forward(a: Any, b: Any) -> Tensor:
+        a, b = pair(a, b)
+        dtype = result_dtype(a.data, b.data)
+        if dtype.kind not in "biu":
+            raise TypeError(
+                f"{op}: only integer and bool tensors, got dtypes {a.dtype} and {b.dtype}"
+            )
+        try:
+            out = ufunc(a.data.astype(dtype, copy=False), b.data.astype(dtype, copy=False))
+        except ValueError:
+            raise ValueError(
+                f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together"
+            ) from None
+        return _wrap(np.asarray(out))
+
+    forward.__name__ = forward.__qualname__ = op
+    forward.__doc__ = f"Elementwise bitwise {op[8:]} of integer or bool tensors, broadcasting."
+    return forward
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+
+
+def bitwise_not(x: Any) -> Tensor:
+    """Elementwise bitwise not of an integer tensor (``~x``); not of a bool tensor."""
+    x = _t(x)
+    if x.data.dtype.kind not in "biu":
+        raise TypeError(f"bitwise_not: only integer and bool tensors, got dtype {x.dtype}")
+    return _wrap(np.asarray(np.invert(x.data)))

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 import autograd as ag
 import autograd.testing  # noqa: F401  (registers every spec module)
-from autograd.backward import reads_input, topological_order
+from autograd.backward import topological_order
+from autograd.graph import reads_input
 from autograd.tensor import counter
 from autograd.testing import SPECS, GateSpec
 
