@@ -24,7 +24,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .gates._common import base_of
-from .gates.shape import getitem, index_arg, index_put
+from .gates.shape import getitem, index_arg, index_put, int_first
 from .graph import Node, modes, next_seq, reads_input
 from .tensor import Tensor, _wrap, attach_retain_hook, counter
 
@@ -279,6 +279,10 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
     """``x[index] = value``: recorded (an ``index_put``) when x or the value requires grad, so
     gradients reach the value and the untouched part of x."""
     index = index_arg(index)
+    split = int_first(index)
+    if split is not None:  # PyTorch's order: into the view the integers select
+        setitem(getitem(self, split[0]), split[1], value)
+        return
     if modes().enabled and (self.requires_grad or getattr(value, "requires_grad", False)):
         commit(self, "setitem", lambda old: index_put(old, value, index))
         return

@@ -270,6 +270,45 @@ def index_arg(index: Any) -> Any:
     return index
 
 
+def _is_int(i: Any) -> bool:
+    """An integer index: a Python or NumPy integer, or a 0-d integer array (a 0-d Tensor)."""
+    if isinstance(i, (bool, np.bool_)):
+        return False
+    return isinstance(i, (int, np.integer)) or (
+        isinstance(i, np.ndarray) and i.ndim == 0 and i.dtype.kind in "iu"
+    )
+
+
+def int_first(index: Any) -> tuple[tuple, tuple] | None:
+    """PyTorch applies integer indices before advanced ones; NumPy counts them as advanced, so
+    with a slice between an integer and an array (``x[0, :, [0, 2]]``) NumPy moves the indexed
+    axes to the front and PyTorch does not. For such an index, the two steps that give PyTorch's
+    result: (the integers, with full slices elsewhere), then (the rest). None when NumPy's one
+    step agrees (no integer, no array, or all of them adjacent)."""
+    if not isinstance(index, tuple):
+        return None
+    ints = [_is_int(i) for i in index]
+    arrays = [isinstance(i, np.ndarray) and i.ndim > 0 for i in index]
+    advanced = [k for k, (a, b) in enumerate(zip(ints, arrays)) if a or b]
+    if not any(ints) or not any(arrays) or advanced[-1] - advanced[0] + 1 == len(advanced):
+        return None
+    first: list[Any] = []
+    rest: list[Any] = []
+    for i, is_int in zip(index, ints):
+        if is_int:
+            first.append(i)
+        elif i is None:
+            rest.append(None)
+        elif i is Ellipsis:
+            first.append(Ellipsis)
+            rest.append(Ellipsis)
+        else:  # a slice, or an array (a boolean one spans as many axes as it has)
+            spans = i.ndim if isinstance(i, np.ndarray) and i.dtype == np.bool_ else 1
+            first.extend([slice(None)] * spans)
+            rest.append(i)
+    return tuple(first), tuple(rest)
+
+
 def _is_basic(index: Any) -> bool:
     items = index if isinstance(index, tuple) else (index,)
     return all(isinstance(i, (int, np.integer, slice)) or i is None or i is Ellipsis for i in items)
@@ -280,6 +319,9 @@ def getitem(x: Any, index: Any) -> Tensor:
     Basic indexing gives a view (in-place changes through it reach ``x``), as in PyTorch."""
     x = _t(x)
     index = index_arg(index)
+    split = int_first(index)
+    if split is not None:  # (PyTorch's order: the integers, then the advanced indices)
+        return getitem(getitem(x, split[0]), split[1])
     basic = _is_basic(index)
     if basic and Ellipsis not in (index if isinstance(index, tuple) else (index,)):
         # NumPy gives a scalar copy for an all-int index; with a trailing Ellipsis, a 0-d view

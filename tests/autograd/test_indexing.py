@@ -258,3 +258,39 @@ def test_bad_index_shapes_and_dtypes_are_named() -> None:
         x.masked_fill(ag.tensor([True] * 4), 0.0)
     with pytest.raises(ValueError, match="topk: k=4 is out of range for dimension 1 of size 3"):
         x.topk(4)
+
+
+# PyTorch applies integers before advanced indices: with a slice between them, NumPy's one step
+# would move the indexed axes to the front (a[0, :, idx] would be a[0][:, idx] transposed).
+SPLIT_INDEXES = [
+    ((0, slice(None), [0, 2, 1]), lambda a: a[0][:, [0, 2, 1]]),
+    ((0, Ellipsis, [1, 0]), lambda a: a[0][..., [1, 0]]),
+    ((slice(None), 1, slice(1, 3), [0, 1]), lambda a: a[:, 1][:, 1:3, [0, 1]]),
+    (([0, 2], slice(None), 1), lambda a: a[:, :, 1][[0, 2], :]),
+    ((None, 0, slice(None), [1, 0]), lambda a: a[0][None, :, [1, 0]]),
+]
+
+
+@pytest.mark.parametrize("index, two_steps", SPLIT_INDEXES)
+def test_integers_index_before_arrays_as_in_pytorch(index, two_steps) -> None:
+    a = np.arange(3 * 4 * 5 * 2, dtype=np.float64).reshape(3, 4, 5, 2)
+    x = ag.tensor(a, requires_grad=True)
+    out = x[index]
+    expected = two_steps(a)
+    assert out.shape == expected.shape
+    np.testing.assert_array_equal(out.data, expected)
+    assert ag.gradcheck(lambda t: t[index] * 1.0, [ag.tensor(a / 10, requires_grad=True)])
+    y = ag.tensor(a.copy())  # (no -1 in it before)
+    y[index] = -ag.ones(expected.shape, dtype=ag.float64)  # a value of the read's shape fits
+    assert (y[index].data == -1).all() and (y.data == -1).sum() == expected.size
+
+
+def test_setitem_with_an_integer_and_an_array_records_through_the_view() -> None:
+    def fn(x: ag.Tensor, v: ag.Tensor) -> ag.Tensor:
+        h = x * 1.0
+        h[1, :, [0, 2]] = v * 2.0  # v shaped like h[1][:, [0, 2]]: (4, 2)
+        return h * h
+
+    x = ag.tensor(np.linspace(-1, 1, 3 * 4 * 3).reshape(3, 4, 3), requires_grad=True)
+    v = ag.tensor(np.linspace(0.5, 2, 8).reshape(4, 2), requires_grad=True)
+    assert ag.gradcheck(fn, [x, v])
