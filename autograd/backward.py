@@ -35,7 +35,7 @@ from .graph import (
     reads_input,
     set_grad_enabled,
 )
-from .tensor import POST_HOOKS, Tensor, _wrap, as_array
+from .tensor import POST_HOOKS, Tensor, _wrap, as_array, counter
 
 # --- shared by both walks ----------------------------------------------------------------------
 
@@ -138,7 +138,12 @@ def deliver(t: Tensor, g: Any, owned: bool, plain: bool) -> None:
             elif t.grad.requires_grad:  # a gradient recorded by an earlier create_graph pass
                 t.grad = t.grad + _wrap(g)
             else:
-                t.grad = _wrap(t.grad.data + g)
+                old = t.grad.data
+                if old.flags.writeable and old.shape == g.shape and old.dtype == g.dtype:
+                    np.add(old, g, out=old)  # in place, as PyTorch: a held p.grad sees the sum
+                    counter(t.grad).bump()
+                else:
+                    t.grad = _wrap(old + g)
     else:
         g = fit_to_input(g, t)
         g = clone(g) if g.requires_grad else _wrap(g.data.copy())  # never shared with anything

@@ -34,6 +34,14 @@ def _expand_back(g: Any, node: Node) -> Any:
 # --- sum and its compositions ------------------------------------------------------------------
 
 
+def _reduced_axes(axis: Any, ndim: int, op: str) -> tuple[int, ...]:
+    """``normalize_axis`` for the reductions, where an empty list of dimensions means all of
+    them (PyTorch's ``x.sum(dim=[])``), not none."""
+    if axis is not None and not isinstance(axis, (int, np.integer)) and len(axis) == 0:
+        axis = None
+    return normalize_axis(axis, ndim, op)
+
+
 def sum(
     x: Any,
     axis: Any = None,
@@ -53,7 +61,7 @@ def sum(
 
         x = cast(x, dtype)
     d = x.data
-    axes = normalize_axis(axis, d.ndim, "sum")
+    axes = _reduced_axes(axis, d.ndim, "sum")
     keep = keepdims or keepdim
     if dtype is not None:
         out = np.add.reduce(d, axis=axes, keepdims=keep, dtype=d.dtype)  # (no int64 widening)
@@ -118,9 +126,13 @@ def mean(
         if np.dtype(dtype).kind != "f":
             raise TypeError(f"mean: dtype must be a floating dtype, got {np.dtype(dtype)}")
         x = cast(x, dtype)
-    axes = normalize_axis(dim_arg(axis, dim, "mean"), x.ndim, "mean")
+    axes = _reduced_axes(dim_arg(axis, dim, "mean"), x.ndim, "mean")
     keep = keepdims or keepdim
     n = _count(x, axes, "mean")
+    if x.data.dtype == np.float16:  # summed in float32, as PyTorch does: 2 x 60000 overflows
+        from .elementwise import cast
+
+        return cast(mean(cast(x, np.float32), axes, keep), np.float16)
     if x.data.dtype.kind in "biu":
         total = np.add.reduce(x.data, axis=axes, keepdims=keep, dtype=_INT64)
         return _wrap(np.asarray(total / n).astype(DEFAULT_FLOAT))
@@ -142,18 +154,21 @@ def _correction(correction: Any, ddof: Any, unbiased: Any, op: str) -> float:
 def var(
     x: Any,
     axis: Any = None,
+    unbiased: bool | None = None,
     keepdims: bool = False,
     *,
     dim: Any = None,
     keepdim: bool = False,
     correction: float | None = None,
     ddof: float | None = None,
-    unbiased: bool | None = None,
 ) -> Tensor:
     """Variance over ``axis``/``dim``: ``sum((x - mean)^2) / (n - correction)`` with PyTorch's
-    default ``correction=1`` (``ddof=0`` or ``correction=0`` for the population variance)."""
+    default ``correction=1`` (``ddof=0`` or ``correction=0`` for the population variance).
+    Positional arguments as PyTorch's: ``var(dim, unbiased, keepdim)``, or ``var(unbiased)``."""
     x = _t(x)
-    axes = normalize_axis(dim_arg(axis, dim, "var"), x.ndim, "var")
+    if isinstance(axis, (bool, np.bool_)):  # x.var(False): PyTorch's var(unbiased)
+        axis, unbiased = None, bool(axis)
+    axes = _reduced_axes(dim_arg(axis, dim, "var"), x.ndim, "var")
     c = _correction(correction, ddof, unbiased, "var")
     n = _count(x, axes, "var")
     if n - c <= 0:
@@ -169,21 +184,23 @@ def var(
 def std(
     x: Any,
     axis: Any = None,
+    unbiased: bool | None = None,
     keepdims: bool = False,
     *,
     dim: Any = None,
     keepdim: bool = False,
     correction: float | None = None,
     ddof: float | None = None,
-    unbiased: bool | None = None,
 ) -> Tensor:
-    """Standard deviation: the square root of :func:`var` (same arguments and default)."""
-    from .elementwise import sqrt
+    """Standard deviation: the square root of :func:`var` (same arguments and default). Where
+    it is 0 its gradient is 0, as PyTorch's (sqrt's slope there is infinite; 0 times it would
+    be NaN)."""
+    from .elementwise import sqrt, where
 
-    return sqrt(
-        var(x, axis, keepdims, dim=dim, keepdim=keepdim, correction=correction, ddof=ddof,
-            unbiased=unbiased)
-    )  # fmt: skip
+    v = var(x, axis, unbiased, keepdims, dim=dim, keepdim=keepdim, correction=correction,
+            ddof=ddof)  # fmt: skip
+    positive = v > 0
+    return where(positive, sqrt(where(positive, v, 1.0)), 0.0)  # (the 0 branch: no gradient)
 
 
 # --- prod --------------------------------------------------------------------------------------
@@ -281,7 +298,7 @@ def norm(
     from .elementwise import abs
 
     x = _t(x)
-    axes = normalize_axis(dim_arg(axis, dim, "norm"), x.ndim, "norm")
+    axes = _reduced_axes(dim_arg(axis, dim, "norm"), x.ndim, "norm")
     keep = keepdims or keepdim
     if isinstance(p, str):
         if p != "fro":
@@ -351,7 +368,7 @@ class ValuesIndices(NamedTuple):
 
 def _extreme(x: Any, axis: Any, keepdims: bool, name: str, kernel: Any, g: Any) -> Tensor:
     x = _t(x)
-    axes = normalize_axis(axis, x.ndim, name)
+    axes = _reduced_axes(axis, x.ndim, name)
     if x.data.size == 0:
         raise ValueError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
     out = np.asarray(kernel(x.data, axis=axes, keepdims=keepdims))  # NaN propagates
@@ -424,6 +441,10 @@ def max(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> 
     """PyTorch's ``max``: with no dimension, the largest element (a Tensor; ties split the
     gradient); with ``dim``, a ``(values, indices)`` named tuple. For the maximum over several
     axes as one Tensor, use :func:`amax`."""
+    if isinstance(dim, Tensor):  # torch.max(a, b): the elementwise maximum
+        from .elementwise import maximum
+
+        return maximum(x, dim)
     x, dim = _t(x), dim_arg(axis, dim, "max")
     if dim is None:
         return _extreme(x, None, keepdim, "max", np.max, MAX)
@@ -432,6 +453,10 @@ def max(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> 
 
 def min(x: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Any:
     """PyTorch's ``min``: the smallest element, or ``(values, indices)`` along ``dim``."""
+    if isinstance(dim, Tensor):  # torch.min(a, b): the elementwise minimum
+        from .elementwise import minimum
+
+        return minimum(x, dim)
     x, dim = _t(x), dim_arg(axis, dim, "min")
     if dim is None:
         return _extreme(x, None, keepdim, "min", np.min, MIN)
@@ -446,7 +471,7 @@ def logsumexp(
 ) -> Tensor:
     """``ln sum e^x`` over ``axis``/``dim``, shifted by the maximum so it never overflows."""
     x = _t(x)
-    axes = normalize_axis(dim_arg(axis, dim, "logsumexp"), x.ndim, "logsumexp")
+    axes = _reduced_axes(dim_arg(axis, dim, "logsumexp"), x.ndim, "logsumexp")
     keep = keepdims or keepdim
     d = x.data if x.data.dtype.kind == "f" else x.data.astype(DEFAULT_FLOAT)
     if d.size == 0 and axes:

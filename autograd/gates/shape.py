@@ -188,9 +188,7 @@ def squeeze(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
     if axis is None:
         return reshape(x, tuple(n for n in x.shape if n != 1))
     axes = normalize_axis(axis, x.ndim, "squeeze")
-    for a in axes:
-        if x.shape[a] != 1:
-            raise ValueError(f"squeeze: axis {a} of shape {x.shape} has size {x.shape[a]}, not 1")
+    axes = tuple(a for a in axes if x.shape[a] == 1)  # (PyTorch leaves other sizes alone)
     return reshape(x, tuple(n for i, n in enumerate(x.shape) if i not in axes))
 
 
@@ -598,8 +596,10 @@ def PAD(node: Node, g: Tensor) -> tuple:
 def flip(x: Any, axis: Any = None, *, dim: Any = None) -> Tensor:
     x = _t(x)
     axes = normalize_axis(dim_arg(axis, dim, "flip"), x.ndim, "flip")
-    out = np.flip(x.data, axis=axes)  # z = x reversed along axes (a view, negative strides)
-    return _view_result(FLIP, out, x, axes)
+    # z = x reversed along axes: a copy, as PyTorch's (NumPy's flip is a view, and a change
+    # through it would reach x)
+    out = np.flip(x.data, axis=axes).copy()
+    return record(FLIP, out, (x,), None, axes)
 
 
 @gate("flip", "reverses: the input receives the gradient flipped back", reads=())
@@ -616,9 +616,18 @@ def tile(x: Any, reps: Any) -> Tensor:
     nd = max(len(reps), x.ndim)
     reps = (1,) * (nd - len(reps)) + reps
     shape = (1,) * (nd - x.ndim) + x.shape
+    if all(r == 1 for r in reps):  # nothing to repeat: still a new tensor, as in PyTorch
+        return _copy(reshape(x, shape))
     spread = reshape(x, tuple(v for s in shape for v in (1, s)))
     big = broadcast_to(spread, tuple(v for r, s in zip(reps, shape) for v in (r, s)))
     return reshape(big, tuple(r * s for r, s in zip(reps, shape)))
+
+
+def _copy(x: Tensor) -> Tensor:
+    """A recorded copy of ``x`` (``clone``): what a repetition by 1 must still return."""
+    from .elementwise import clone  # (elementwise builds on this module)
+
+    return clone(x)
 
 
 def repeat_interleave(x: Any, repeats: int, axis: int | None = None) -> Tensor:
@@ -627,6 +636,8 @@ def repeat_interleave(x: Any, repeats: int, axis: int | None = None) -> Tensor:
     if axis is None:
         x, axis = reshape(x, (-1,)), 0
     axis = axis % x.ndim
+    if repeats == 1:
+        return _copy(x)  # (reshaping and broadcasting by 1 would give a view of x)
     spread = unsqueeze(x, axis + 1)
     shape = x.shape[: axis + 1] + (repeats,) + x.shape[axis + 1 :]
     out_shape = x.shape[:axis] + (x.shape[axis] * repeats,) + x.shape[axis + 1 :]
@@ -670,7 +681,7 @@ def _roll_arrays(node: Node, g: np.ndarray) -> tuple:
 
 def rot90(x: Any, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
     """Rotation by 90 degrees ``k`` times in the plane ``dims``, from the first axis towards the
-    second (NumPy's and PyTorch's direction): a ``flip`` and a ``permute``, both views."""
+    second (NumPy's and PyTorch's direction): a ``flip`` (a copy) and a ``permute``."""
     x = _t(x)
     if len(dims) != 2:
         raise ValueError(f"rot90: dims must name 2 dimensions, got {dims}")
@@ -679,7 +690,7 @@ def rot90(x: Any, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
         raise ValueError(f"rot90: dims {tuple(dims)} must be two different dimensions of {x.shape}")
     k %= 4
     if k == 0:
-        return x
+        return _copy(x)
     if k == 2:
         return flip(x, (a, b))
     if k == 1:

@@ -1,0 +1,110 @@
+"""PyTorch habits the engine follows where NumPy would differ (each found by comparing the two:
+the expected values here are PyTorch's, written out so the tests run without it)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import autograd as ag
+
+
+def f64(*values: float) -> ag.Tensor:
+    return ag.tensor(np.array(values, dtype=np.float64), requires_grad=True)
+
+
+# --- copies, not views ---------------------------------------------------------------------------
+
+
+def test_flip_copies_so_changing_it_leaves_the_input_alone():
+    x = ag.tensor([1.0, 2.0, 3.0])
+    y = x.flip(0)
+    y[0] = 100.0
+    assert x.tolist() == [1.0, 2.0, 3.0]
+    x = f64(1.0, 2.0, 3.0)
+    h = x * 1
+    y = h.flip(0)
+    y.mul_(10)  # changes the copy only: h stays [1, 2, 3]
+    (h * y).sum().backward()  # d/dx sum(x * 10 flip(x)) = 20 flip(x)
+    assert x.grad.tolist() == [60.0, 40.0, 20.0]
+    assert f64(1.0, 2.0).flip(0).mul_(2).tolist() == [4.0, 2.0]  # not a view of a leaf
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda t: t.tile((1, 1)),
+        lambda t: ag.tile(t, (1,)),
+        lambda t: ag.repeat_interleave(t, 1, 0),
+        lambda t: ag.rot90(t, 0),
+        lambda t: ag.rot90(t, 4),
+    ],
+)
+def test_repeating_by_one_or_rotating_by_zero_still_makes_a_new_tensor(make):
+    x = ag.tensor([[1.0, 2.0], [3.0, 4.0]])
+    y = make(x)
+    y[0, 0] = 9.0
+    assert x.tolist() == [[1.0, 2.0], [3.0, 4.0]] and not np.shares_memory(x.data, y.data)
+
+
+def test_squeeze_of_a_dimension_that_is_not_1_leaves_it():
+    x = ag.ones((2, 1, 3))
+    assert x.squeeze(0).shape == (2, 1, 3)
+    assert x.squeeze((0, 1)).shape == (2, 3)
+
+
+# --- reductions ----------------------------------------------------------------------------------
+
+
+def test_var_and_std_take_unbiased_positionally_as_pytorch():
+    x = ag.tensor([[1.0, 2.0, 4.0], [3.0, 3.0, 3.0]], dtype=ag.float64)
+    assert x.var(False).item() == pytest.approx(np.var(x.data))  # var(unbiased)
+    np.testing.assert_allclose(x.var(1, False).data, np.var(x.data, axis=1))  # var(dim, unbiased)
+    assert x.std(0, True, True).shape == (1, 3)  # std(dim, unbiased, keepdim)
+    np.testing.assert_allclose(x.std(0, True, True).data, np.std(x.data, 0, ddof=1, keepdims=True))
+
+
+@pytest.mark.parametrize("empty", [(), []])
+def test_an_empty_list_of_dimensions_reduces_all_of_them(empty):
+    x = ag.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert x.sum(empty).item() == 10.0 and x.sum(dim=empty).shape == ()
+    assert x.mean(empty).item() == 2.5 and x.amax(empty).item() == 4.0
+
+
+def test_std_where_it_is_zero_has_gradient_zero():
+    x = ag.tensor([[1.0, 1.0, 1.0], [1.0, 2.0, 4.0]], dtype=ag.float64, requires_grad=True)
+    x.std(1).sum().backward()
+    assert x.grad.data[0].tolist() == [0.0, 0.0, 0.0]
+    assert ag.gradcheck(lambda t: t.std(1), [ag.tensor(x.data[1:] * 1.0, requires_grad=True)])
+    assert ag.gradgradcheck(lambda t: t.std(1), [ag.tensor(x.data[1:] * 1.0, requires_grad=True)])
+
+
+def test_max_and_min_of_two_tensors_are_elementwise():
+    a, b = ag.tensor([1.0, 5.0]), ag.tensor([3.0, 2.0])
+    assert ag.max(a, b).tolist() == [3.0, 5.0] and ag.min(a, b).tolist() == [1.0, 2.0]
+
+
+def test_a_float16_mean_is_summed_in_float32():
+    x = ag.tensor(np.array([60000, 60000], np.float16), requires_grad=True)
+    m = x.mean()
+    assert m.item() == 60000.0 and m.dtype == np.float16
+    m.backward()
+    assert x.grad.dtype == np.float16 and x.grad.tolist() == [0.5, 0.5]
+
+
+# --- gradients -----------------------------------------------------------------------------------
+
+
+def test_a_second_backward_accumulates_into_the_same_grad_tensor():
+    p = ag.ones(2, requires_grad=True)
+    (p * 2).sum().backward()
+    held = p.grad
+    (p * 3).sum().backward()
+    assert p.grad is held and held.tolist() == [5.0, 5.0]  # (PyTorch adds in place)
+    y = held * 1.0  # a constant the next gate saves...
+    w = ag.ones(2, requires_grad=True)
+    z = (w * held).sum()
+    (p * 1).sum().backward()  # ...changed by the accumulation: its version moves on
+    with pytest.raises(ag.ModifiedError):
+        z.backward()
+    assert y.tolist() == [5.0, 5.0]
