@@ -8,6 +8,8 @@ of magnitude 1e4 give finite, exact values and gradients. Shapes: N batch, C cla
 from __future__ import annotations
 
 import functools
+import math
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -17,19 +19,23 @@ import autograd
 from autograd import Tensor, log, where
 from autograd import log_softmax as _log_softmax
 
+from ._checks import check_float
 from ._random import GeneratorLike, resolve_rng
 
 __all__ = [
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d",
     "avg_pool1d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
     "binary_cross_entropy_with_logits", "celu", "conv1d", "conv2d", "conv_transpose1d",
-    "conv_transpose2d", "cosine_similarity", "cross_entropy", "dropout", "elu", "embedding",
-    "fold", "gelu", "group_norm", "hardsigmoid", "hardswish", "hardtanh", "instance_norm",
-    "interpolate", "kl_div", "l1_loss", "l2_penalty", "layer_norm", "leaky_relu", "linear",
-    "log_softmax", "logsigmoid", "lp_pool1d", "lp_pool2d", "max_pool1d", "max_pool2d", "mish",
-    "mse_loss", "multi_margin_loss", "nll_loss", "normalize", "one_hot", "pad",
-    "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "prelu", "relu", "relu6", "selu",
-    "sigmoid", "silu", "softmax", "softplus", "softsign", "svm_loss", "tanh", "unfold",
+    "conv_transpose2d", "cosine_embedding_loss", "cosine_similarity", "cross_entropy",
+    "dropout", "elu", "embedding", "fold", "gaussian_nll_loss", "gelu", "glu", "group_norm",
+    "hardshrink", "hardsigmoid", "hardswish", "hardtanh", "hinge_embedding_loss", "huber_loss",
+    "instance_norm", "interpolate", "kl_div", "l1_loss", "l2_penalty", "layer_norm",
+    "leaky_relu", "linear", "log_softmax", "logsigmoid", "lp_pool1d", "lp_pool2d",
+    "margin_ranking_loss", "max_pool1d", "max_pool2d", "mish", "mse_loss", "multi_margin_loss",
+    "nll_loss", "normalize", "one_hot", "pad", "pairwise_distance", "pixel_shuffle",
+    "pixel_unshuffle", "poisson_nll_loss", "prelu", "relu", "relu6", "selu", "sigmoid", "silu",
+    "smooth_l1_loss", "soft_margin_loss", "softmax", "softmin", "softplus", "softshrink",
+    "softsign", "svm_loss", "tanh", "tanhshrink", "threshold", "triplet_margin_loss", "unfold",
     "upsample", "upsample_bilinear", "upsample_nearest",
 ]  # fmt: skip
 
@@ -79,12 +85,36 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
     return loss
 
 
-def _check_same_shape(x: Tensor, t: Tensor, op: str) -> None:
-    if x.shape != t.shape:
+def _check_same_shape(op: str, **tensors: Tensor) -> None:
+    """Refuse tensors of different shapes, naming each: ``input of shape (3,) and target of
+    shape (3, 1) differ``."""
+    shapes = {name: t.shape for name, t in tensors.items()}
+    if len(set(shapes.values())) > 1:
+        named = [f"{name} of shape {shape}" for name, shape in shapes.items()]
         raise ValueError(
-            f"{op}: input of shape {x.shape} and target of shape {t.shape} differ "
+            f"{op}: {', '.join(named[:-1])} and {named[-1]} differ "
             "(they would broadcast silently; reshape one of them)"
         )
+
+
+def _loss_inputs(op: str, reduction: str, **tensors: Any) -> tuple[Tensor, ...]:
+    """The common prologue of an elementwise loss: a valid ``reduction``, and the named inputs
+    as tensors of one shape (in the order given)."""
+    _check_reduction(reduction, op)
+    out = {name: _tensor(t) for name, t in tensors.items()}
+    _check_same_shape(op, **out)
+    return tuple(out.values())
+
+
+def _hinge(z: Tensor) -> Tensor:
+    """max(z, 0) with the gradient passed at z = 0: PyTorch's ``clamp_min`` in its margin
+    losses (``clip`` passes the gradient at its bound; ``relu'(0)`` would be 0)."""
+    return autograd.clip(z, min=0.0)
+
+
+def _values(x: Any) -> np.ndarray:
+    """The array behind a tensor or array-like (for masks and checks, outside the graph)."""
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
 # --- activations -------------------------------------------------------------------------------
@@ -121,14 +151,55 @@ def softplus(x: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     return where(over, x, smooth) if over.any() else smooth
 
 
-def softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """e^x / sum(e^x) along ``dim`` (fused, never overflows)."""
-    return autograd.softmax(x, dim)
+def _implicit_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    """PyTorch's deprecated choice when ``dim`` is not given: 0 for 0-, 1- and 3-D input (a
+    vector; an unbatched (C, H, W) image), else 1 (the channels of (N, C, ...))."""
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. "
+        "Change the call to include dim=X as an argument.",
+        UserWarning,
+        stacklevel=stacklevel,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
 
 
-def log_softmax(x: Tensor, dim: int = -1) -> Tensor:
-    """x - logsumexp(x) along ``dim`` (fused, exact for logits of any size)."""
-    return _log_softmax(x, dim)
+def _softmax_family(
+    gate: Callable[[Tensor, int], Tensor],
+    name: str,
+    x: Any,
+    dim: int | None,
+    stacklevel: int,
+    dtype: Any,
+) -> Tensor:
+    """``gate`` along ``dim`` (PyTorch's implicit choice when None), after the optional cast."""
+    x = _tensor(x)
+    if dim is None:
+        dim = _implicit_softmax_dim(name, x.ndim, stacklevel + 1)
+    if dtype is not None:  # cast first, as PyTorch does (its use: float16 in, float32 sums)
+        x = autograd.cast(x, dtype)
+    if x.ndim == 0:  # one element: the gates want an axis, so go through shape (1,)
+        return gate(x.reshape(1), dim).reshape(())
+    return gate(x, dim)
+
+
+def softmax(x: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """e^x / sum(e^x) along ``dim`` (fused, never overflows). Without ``dim``, PyTorch's
+    deprecated implicit choice, with its warning: dim 0 for 0-, 1- and 3-D input, else dim 1
+    (the channels of (N, C, H, W)). ``dtype`` casts the input first."""
+    return _softmax_family(autograd.softmax, "softmax", x, dim, _stacklevel, dtype)
+
+
+def softmin(x: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """softmax(-x) along ``dim`` (the implicit ``dim`` and ``dtype`` as in ``softmax``)."""
+    return _softmax_family(autograd.softmax, "softmin", -_tensor(x), dim, _stacklevel, dtype)
+
+
+def log_softmax(
+    x: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None
+) -> Tensor:
+    """x - logsumexp(x) along ``dim`` (fused, exact for logits of any size); the implicit
+    ``dim`` and ``dtype`` as in ``softmax``."""
+    return _softmax_family(_log_softmax, "log_softmax", x, dim, _stacklevel, dtype)
 
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
@@ -231,6 +302,50 @@ def prelu(x: Tensor, weight: Tensor) -> Tensor:
         )
     w = weight.reshape((-1,) + (1,) * (x.ndim - 2)) if x.ndim > 1 else weight
     return where(x > 0, x, x * w)
+
+
+def threshold(x: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, ``value`` elsewhere (the gradient is 0 there, at the threshold
+    too). ``inplace`` is accepted and computed out of place."""
+    x = _tensor(x)
+    return where(x.data > threshold, x, value)
+
+
+def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, 0 elsewhere (gradient 0 at |x| = lambd, as in PyTorch)."""
+    x = _tensor(x)
+    return where(np.abs(x.data) > lambd, x, 0.0)
+
+
+def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd where x > lambd, x + lambd where x < -lambd, 0 between (gradient 0 at
+    |x| = lambd, as in PyTorch)."""
+    x = _tensor(x)
+    if not lambd >= 0:
+        raise ValueError(f"softshrink: lambd must be >= 0, got {lambd}")
+    return where(x.data > lambd, x - lambd, where(x.data < -lambd, x + lambd, 0.0))
+
+
+def tanhshrink(x: Tensor) -> Tensor:
+    """x - tanh(x)."""
+    x = _tensor(x)
+    return x - autograd.tanh(x)
+
+
+def glu(x: Tensor, dim: int = -1) -> Tensor:
+    """The gated linear unit: a * sigmoid(b), a and b the two halves of x along ``dim``
+    (which must have an even size): (*, 2n, *) -> (*, n, *)."""
+    x = _tensor(x)
+    if x.ndim == 0:
+        raise ValueError("glu: a 0-d input has no dimension to halve")
+    size = x.shape[dim]
+    if size % 2:
+        raise ValueError(
+            f"glu: dimension {dim} of input of shape {x.shape} must have an even size to be "
+            f"halved, got {size}"
+        )
+    a, b = x.chunk(2, dim)
+    return a * autograd.sigmoid(b)
 
 
 # --- linear, convolution, pooling --------------------------------------------------------------
@@ -491,11 +606,21 @@ def normalize(x: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Te
 
 
 def dropout(
-    x: Tensor, p: float = 0.5, training: bool = True, generator: GeneratorLike = None
+    x: Tensor,
+    p: float = 0.5,
+    training: bool = True,
+    generator: GeneratorLike = None,
+    *,
+    inplace: bool = False,
 ) -> Tensor:
     """Inverted dropout: zero each element with probability ``p`` and scale the survivors by
     1 / (1 - p), so the expected value is unchanged and evaluation needs no rescaling.
-    The identity when ``training`` is False or ``p`` is 0."""
+    The identity when ``training`` is False or ``p`` is 0.
+
+    ``inplace`` is accepted for PyTorch's signature and computed out of place (as for the
+    activations); a bool in ``generator``'s place is PyTorch's positional ``inplace``."""
+    if isinstance(generator, bool):  # F.dropout(x, p, training, inplace): PyTorch's order
+        generator = None
     if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)):
         raise TypeError(f"dropout: p must be a number, got {p!r} ({type(p).__name__})")
     if not 0.0 <= p <= 1.0:
@@ -967,9 +1092,7 @@ def binary_cross_entropy(
     so that p exactly 0 or 1 gives a finite loss and gradient. Prefer
     ``binary_cross_entropy_with_logits`` on raw scores."""
     op = "binary_cross_entropy"
-    _check_reduction(reduction, op)
-    x, t = _tensor(input), _tensor(target)
-    _check_same_shape(x, t, op)
+    x, t = _loss_inputs(op, reduction, input=input, target=target)
     if x.data.size and (x.data.min() < 0 or x.data.max() > 1):
         raise ValueError(
             f"{op}: input must hold probabilities in [0, 1], got values in "
@@ -994,9 +1117,7 @@ def binary_cross_entropy_with_logits(
     softplus(x) - y x, or with ``pos_weight`` pw: (1 - y) x + (1 + (pw - 1) y) softplus(-x).
     Exact for |x| = 1e4; the gradient is sigmoid(x) - y."""
     op = "binary_cross_entropy_with_logits"
-    _check_reduction(reduction, op)
-    x, t = _tensor(input), _tensor(target)
-    _check_same_shape(x, t, op)
+    x, t = _loss_inputs(op, reduction, input=input, target=target)
     if pos_weight is None:
         loss = autograd.softplus(x) - x * t  # ln(1 + e^x) - y x
     else:
@@ -1010,9 +1131,7 @@ def binary_cross_entropy_with_logits(
 @_drawn_as_one
 def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """(input - target)^2, input and target of the same shape."""
-    _check_reduction(reduction, "mse_loss")
-    x, t = _tensor(input), _tensor(target)
-    _check_same_shape(x, t, "mse_loss")
+    x, t = _loss_inputs("mse_loss", reduction, input=input, target=target)
     d = x - t
     return _reduce(d * d, reduction)
 
@@ -1020,10 +1139,198 @@ def mse_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
 @_drawn_as_one
 def l1_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
     """|input - target|, input and target of the same shape (|.|'(0) = 0)."""
-    _check_reduction(reduction, "l1_loss")
-    x, t = _tensor(input), _tensor(target)
-    _check_same_shape(x, t, "l1_loss")
+    x, t = _loss_inputs("l1_loss", reduction, input=input, target=target)
     return _reduce(autograd.abs(x - t), reduction)
+
+
+def _huber(d: Tensor, delta: float) -> Tensor:
+    """0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere: gradient d, then
+    delta sign(d) (they meet at |d| = delta; 0 at d = 0)."""
+    n = autograd.abs(d)
+    return where(n.data < delta, d * d * 0.5, (n - 0.5 * delta) * delta)
+
+
+@_drawn_as_one
+def smooth_l1_loss(
+    input: Tensor, target: Any, reduction: str = "mean", beta: float = 1.0
+) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere (d = input - target, of one
+    shape): ``huber_loss / beta``. ``beta=0`` is ``l1_loss`` (gradient 0 at d = 0)."""
+    op = "smooth_l1_loss"
+    beta = check_float(beta, "beta", op, 0.0)
+    x, t = _loss_inputs(op, reduction, input=input, target=target)
+    if beta == 0.0:
+        return _reduce(autograd.abs(x - t), reduction)
+    return _reduce(_huber(x - t, beta) * (1.0 / beta), reduction)
+
+
+@_drawn_as_one
+def huber_loss(
+    input: Tensor,
+    target: Any,
+    reduction: str = "mean",
+    delta: float = 1.0,
+    weight: Tensor | None = None,
+) -> Tensor:
+    """0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere (d = input - target, of one
+    shape), times ``weight`` (the input's shape) if given: ``delta * smooth_l1_loss`` with
+    beta = delta. delta must be > 0."""
+    op = "huber_loss"
+    delta = check_float(delta, "delta", op, 0.0, open_low=True)
+    x, t = _loss_inputs(op, reduction, input=input, target=target)
+    loss = _huber(x - t, delta)
+    if weight is not None:
+        w = _tensor(weight)
+        _check_same_shape(op, input=x, weight=w)
+        loss = loss * w
+    return _reduce(loss, reduction)
+
+
+@_drawn_as_one
+def soft_margin_loss(input: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """ln(1 + e^(-y x)) for labels y = 1 or -1 of the input's shape (the stable softplus)."""
+    x, y = _loss_inputs("soft_margin_loss", reduction, input=input, target=target)
+    return _reduce(autograd.softplus(-(y * x)), reduction)
+
+
+@_drawn_as_one
+def poisson_nll_loss(
+    input: Tensor,
+    target: Any,
+    log_input: bool = True,
+    full: bool = False,
+    eps: float = 1e-8,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log likelihood of counts ``target`` under Poisson(rate), up to ln(target!):
+    e^x - target x for ``log_input`` (x = ln rate), else x - target ln(x + eps). ``full`` adds
+    Stirling's target ln(target) - target + 0.5 ln(2 pi target) where target > 1."""
+    x, t = _loss_inputs("poisson_nll_loss", reduction, input=input, target=target)
+    loss = autograd.exp(x) - t * x if log_input else x - t * log(x + eps)
+    if full:
+        big = _values(t) > 1
+        tt = where(big, t, 1.0)  # logs only where they count (ln 0 would be -inf)
+        stirling = tt * log(tt) - tt + log(tt * (2.0 * math.pi)) * 0.5
+        loss = loss + where(big, stirling, 0.0)
+    return _reduce(loss, reduction)
+
+
+@_drawn_as_one
+def gaussian_nll_loss(
+    input: Tensor,
+    target: Any,
+    var: Tensor | float,
+    full: bool = False,
+    eps: float = 1e-6,
+    reduction: str = "mean",
+) -> Tensor:
+    """Negative log likelihood of ``target`` under N(input, var), up to a constant:
+    0.5 (ln var + (input - target)^2 / var) (+ 0.5 ln(2 pi) with ``full``). ``var`` is shaped
+    like input, or like it without its last axis or with one axis of size 1 (one variance
+    shared), or a number. Values below ``eps`` count as eps, but their gradient passes as if
+    unclamped (PyTorch clamps under no_grad)."""
+    op = "gaussian_nll_loss"
+    x, t = _loss_inputs(op, reduction, input=input, target=target)
+    if isinstance(var, (int, float)):  # one variance for every element
+        v = Tensor(np.full(x.shape, var, dtype=x.dtype))
+    else:
+        v = _tensor(var)
+    if v.dtype.kind != "f":
+        v = autograd.cast(v, x.dtype)
+    if v.data.size and v.data.min() < 0:
+        raise ValueError(f"{op}: var has negative entries (the smallest is {v.data.min()})")
+    if v.shape != x.shape:
+        if v.shape == x.shape[:-1]:
+            v = v.reshape(v.shape + (1,))
+        elif v.ndim != x.ndim or [b for a, b in zip(x.shape, v.shape) if a != b] != [1]:
+            raise ValueError(
+                f"{op}: var of shape {v.shape} does not fit input of shape {x.shape}: expected "
+                "the input's shape, that shape without its last axis, or with one axis of size 1"
+            )
+    # v - v.detach() is exactly 0 with v's gradient: the clamped value, the unclamped gradient
+    v = v - v.detach() + Tensor(np.maximum(v.data, eps).astype(v.dtype))
+    d = x - t
+    loss = (log(v) + d * d / v) * 0.5
+    if full:
+        loss = loss + 0.5 * math.log(2.0 * math.pi)
+    return _reduce(loss, reduction)
+
+
+# --- ranking and embedding losses --------------------------------------------------------------
+
+
+@_drawn_as_one
+def margin_ranking_loss(
+    input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0, reduction: str = "mean"
+) -> Tensor:
+    """max(0, -y (x1 - x2) + margin): y = 1 asks for x1 to rank above x2 by ``margin``, y = -1
+    for the reverse. All three of one shape; the gradient passes at the kink (PyTorch's)."""
+    x1, x2, y = _loss_inputs(
+        "margin_ranking_loss", reduction, input1=input1, input2=input2, target=target
+    )
+    return _reduce(_hinge(-y * (x1 - x2) + margin), reduction)
+
+
+@_drawn_as_one
+def hinge_embedding_loss(
+    input: Tensor, target: Any, margin: float = 1.0, reduction: str = "mean"
+) -> Tensor:
+    """x where y = 1, max(0, margin - x) where y = -1 (x usually a distance); labels of the
+    input's shape. Other labels get both terms, as in PyTorch; the gradient passes at the kink."""
+    x, t = _loss_inputs("hinge_embedding_loss", reduction, input=input, target=target)
+    y = _values(t)
+    return _reduce(where(y != 1, _hinge(margin - x), 0.0) + where(y != -1, x, 0.0), reduction)
+
+
+_COSINE_EPS = 1e-12  # PyTorch's: added to each squared norm, so a zero vector has cos 0
+
+
+@_drawn_as_one
+def cosine_embedding_loss(
+    input1: Tensor, input2: Tensor, target: Any, margin: float = 0.0, reduction: str = "mean"
+) -> Tensor:
+    """1 - cos(x1, x2) where y = 1, max(0, cos(x1, x2) - margin) where y = -1 (0 for other
+    labels): inputs (N, D) with target (N,), or (D,) with a 0-d target. cos is PyTorch's
+    x1.x2 / sqrt((|x1|^2 + 1e-12)(|x2|^2 + 1e-12)); the gradient passes at the kink."""
+    op = "cosine_embedding_loss"
+    _check_reduction(reduction, op)
+    x1, x2 = _tensor(input1), _tensor(input2)
+    y = _values(target)
+    if x1.shape != x2.shape or x1.ndim not in (1, 2) or y.shape != x1.shape[:-1]:
+        raise ValueError(
+            f"{op}: expects input1 and input2 of one shape (N, D) with target (N,), or (D,) with "
+            f"a 0-d target; got input1 {x1.shape}, input2 {x2.shape} and target {y.shape}"
+        )
+    sq1 = (x1 * x1).sum(-1) + _COSINE_EPS
+    sq2 = (x2 * x2).sum(-1) + _COSINE_EPS
+    cos = (x1 * x2).sum(-1) / autograd.sqrt(sq1 * sq2)
+    loss = where(y == 1, 1.0 - cos, 0.0) + where(y == -1, _hinge(cos - margin), 0.0)
+    return _reduce(loss, reduction)
+
+
+@_drawn_as_one
+def triplet_margin_loss(
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    margin: float = 1.0,
+    p: float = 2.0,
+    eps: float = 1e-6,
+    swap: bool = False,
+    reduction: str = "mean",
+) -> Tensor:
+    """max(0, d(a, p) - d(a, n) + margin), d = ``pairwise_distance`` (the p-norm of the
+    difference + eps along the last axis) of anchor, positive and negative of one shape (D,) or
+    (N, D). ``swap`` uses min(d(a, n), d(p, n)) (ties split the gradient); margin must be > 0;
+    the gradient passes at the kink (PyTorch's)."""
+    op = "triplet_margin_loss"
+    margin = check_float(margin, "margin", op, 0.0, open_low=True)
+    a, pos, neg = _loss_inputs(op, reduction, anchor=anchor, positive=positive, negative=negative)
+    d_pos = pairwise_distance(a, pos, p, eps)
+    d_neg = pairwise_distance(a, neg, p, eps)
+    if swap:
+        d_neg = autograd.minimum(d_neg, pairwise_distance(pos, neg, p, eps))
+    return _reduce(_hinge(d_pos - d_neg + margin), reduction)
 
 
 @_drawn_as_one
@@ -1035,7 +1342,7 @@ def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool
     op = "kl_div"
     _check_reduction(reduction, op, (*_REDUCTIONS, "batchmean"))
     x, t = _tensor(input), _tensor(target)
-    _check_same_shape(x, t, op)
+    _check_same_shape(op, input=x, target=t)
     if log_target:
         loss = autograd.exp(t) * (t - x)
     else:

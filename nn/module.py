@@ -89,6 +89,27 @@ class _IncompatibleKeys(NamedTuple):
     unexpected_keys: list[str]
 
 
+def _is_device(a: Any) -> bool:
+    """Whether a positional argument of ``Module.to`` names a device rather than a dtype: an
+    ``autograd.Device``, an int (PyTorch's device index), a device-like object (``.type``), or a
+    string NumPy does not read as a dtype (``"cpu"``, ``"cuda:0"``; ``"float64"`` is a dtype)."""
+    if isinstance(a, str):
+        try:
+            np.dtype(a)
+        except TypeError:
+            return True
+        return False
+    if isinstance(a, int):
+        return True
+    return hasattr(a, "type") and not isinstance(a, (np.dtype, type))
+
+
+def _only_once(old: Any, new: Any, what: str, args: tuple[Any, ...]) -> Any:
+    if old is not None:
+        raise TypeError(f"Module.to: got two {what}s ({old!r} and {new!r}) in {args!r}")
+    return new
+
+
 # --- hooks -------------------------------------------------------------------------------------
 
 
@@ -580,10 +601,43 @@ class Module:
         fn(self)
         return self
 
-    def to(self, dtype: Any) -> Module:
-        """Convert floating parameters and buffers to ``dtype`` in place (keeps the Parameter
-        objects, so optimizers holding them stay valid). ``float()``/``double()`` are shortcuts."""
-        dtype = np.dtype(dtype)
+    def to(
+        self,
+        *args: Any,
+        device: Any = None,
+        dtype: Any = None,
+        non_blocking: bool = False,
+        copy: bool = False,
+    ) -> Module:
+        """Convert floating parameters and buffers to ``dtype`` in place and return ``self``
+        (the Parameter objects stay, so optimizers holding them stay valid). PyTorch's forms:
+        ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)`` (its dtype), and the
+        keywords ``device=``, ``dtype=``. The CPU is the only device: ``"cpu"`` and
+        ``autograd.device("cpu")`` change nothing, any other device raises RuntimeError.
+        ``non_blocking`` and ``copy`` are accepted and ignored (as ``Module.to`` does in PyTorch).
+        Integer tensors (e.g. counters) are left alone; an integer ``dtype`` is a TypeError.
+        ``float()``/``double()``/``half()`` are shortcuts."""
+        for a in args:
+            if isinstance(a, bool):  # to(dtype, non_blocking) and friends
+                continue
+            if isinstance(a, Tensor):
+                dtype = _only_once(dtype, a.dtype, "dtype", args)
+            elif _is_device(a):
+                device = _only_once(device, a, "device", args)
+            else:
+                dtype = _only_once(dtype, a, "dtype", args)
+        # check both before converting anything
+        if device is not None:
+            try:
+                autograd.device(device)
+            except RuntimeError as e:
+                raise RuntimeError(f"Module.to: {e}") from None
+        if dtype is None:
+            return self
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"Module.to: {dtype!r} is neither a device nor a dtype") from None
         if dtype.kind != "f":
             raise TypeError(f"Module.to: only floating dtypes are supported, got {dtype}")
         for t in list(self.parameters()) + list(self.buffers()):
@@ -593,16 +647,31 @@ class Module:
                     t.grad = Tensor(t.grad.data.astype(dtype))
         return self
 
+    def cpu(self) -> Module:
+        """Returns ``self``: everything already lives on the CPU."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Raises RuntimeError: gategrad computes on the CPU only (there is no GPU backend)."""
+        return self.to("cuda" if device is None else f"cuda:{device}")
+
     def float(self) -> Module:
+        """Floating parameters and buffers to float32."""
         return self.to(np.float32)
 
     def double(self) -> Module:
+        """Floating parameters and buffers to float64."""
         return self.to(np.float64)
+
+    def half(self) -> Module:
+        """Floating parameters and buffers to float16 (NumPy computes in it natively)."""
+        return self.to(np.float16)
 
     # --- state dicts ---------------------------------------------------------------------------
     def _state_entries(self) -> dict[str, Tensor]:
         out: dict[str, Tensor] = {}
-        for prefix, m in self.named_modules():
+        # every path, as PyTorch: a module registered under two names gives both key sets
+        for prefix, m in self.named_modules(remove_duplicate=False):
             dot = f"{prefix}." if prefix else ""
             for name, p in m._parameters.items():
                 if p is not None:
@@ -614,7 +683,11 @@ class Module:
 
     def state_dict(self, keep_vars: bool = False) -> OrderedDict[str, Tensor]:
         """Every parameter and persistent buffer by dotted name. Values are Tensors sharing
-        storage with the module (detached), or the Parameters themselves with ``keep_vars``."""
+        storage with the module (detached), or the Parameters themselves with ``keep_vars``.
+
+        Like PyTorch, a module or parameter registered under two names (``self.again =
+        self.shared``) is listed under both (``shared.weight`` and ``again.weight``, the same
+        storage), though ``parameters()`` yields it once."""
         entries = self._state_entries()
         if keep_vars:
             return OrderedDict(entries)
@@ -627,6 +700,7 @@ class Module:
 
         Nothing is written unless every key fits: with ``strict`` a missing or unexpected key is
         an error; a shape mismatch is always one. All problems are reported in one message.
+        A tensor shared under several keys (see ``state_dict``) takes the value of its last key.
         Returns ``(missing_keys, unexpected_keys)``.
         """
         own = self._state_entries()

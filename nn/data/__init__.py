@@ -5,7 +5,7 @@ from . import datasets, transforms
 from .cifar import CIFAR10
 from .dataset import Dataset, Subset, TensorDataset, random_split
 from .kfold import KFold
-from .loader import DataLoader, default_collate
+from .loader import DataLoader, default_collate, default_convert
 from .sampler import DistributedSampler
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "TensorDataset",
     "datasets",
     "default_collate",
+    "default_convert",
     "random_split",
     "transforms",
 ]

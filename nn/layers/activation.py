@@ -209,29 +209,103 @@ class PReLU(Module):
         return f"num_parameters={self.weight.shape[0]}"
 
 
-class Softmax(Module):
+_CALLER = 5  # the warning's stacklevel: the line that called the module (as PyTorch's)
+
+
+class _SoftmaxFamily(Module):
+    """Softmax, Softmin and LogSoftmax along ``dim``; without one, PyTorch's deprecated implicit
+    choice at each call (dim 0 for 0-, 1- and 3-D input, else 1), with its warning."""
+
+    def __init__(self, dim: int | None = None) -> None:
+        super().__init__()
+        if dim is not None:
+            dim = check_int(dim, "dim", type(self).__name__, minimum=-(2**63))
+        self.dim = dim
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Softmax(_SoftmaxFamily):
     """e^x / sum(e^x) along ``dim``."""
 
-    def __init__(self, dim: int = -1) -> None:
-        super().__init__()
-        self.dim = check_int(dim, "dim", type(self).__name__, minimum=-(2**63))
+    def forward(self, x: Tensor) -> Tensor:
+        return F.softmax(x, self.dim, _stacklevel=_CALLER)
+
+
+class Softmin(_SoftmaxFamily):
+    """softmax(-x) along ``dim``: the smallest input gets the largest weight."""
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.softmax(x, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
+        return F.softmin(x, self.dim, _stacklevel=_CALLER)
 
 
-class LogSoftmax(Module):
+class LogSoftmax(_SoftmaxFamily):
     """x - logsumexp(x) along ``dim``."""
 
+    def forward(self, x: Tensor) -> Tensor:
+        return F.log_softmax(x, self.dim, _stacklevel=_CALLER)
+
+
+class GLU(Module):
+    """The gated linear unit a * sigmoid(b), a and b the halves of the input along ``dim``."""
+
     def __init__(self, dim: int = -1) -> None:
         super().__init__()
-        self.dim = check_int(dim, "dim", type(self).__name__, minimum=-(2**63))
+        self.dim = check_int(dim, "dim", "GLU", minimum=-(2**63))
 
     def forward(self, x: Tensor) -> Tensor:
-        return F.log_softmax(x, self.dim)
+        return F.glu(x, self.dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class Threshold(_Activation):
+    """x where x > threshold, ``value`` elsewhere."""
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__(inplace)
+        self.threshold = check_float(threshold, "threshold", "Threshold")
+        self.value = check_float(value, "value", "Threshold")
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.threshold(x, self.threshold, self.value)
+
+    def extra_repr(self) -> str:
+        return f"threshold={self.threshold}, value={self.value}"
+
+
+class Hardshrink(Module):
+    """x where |x| > lambd, 0 elsewhere."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = check_float(lambd, "lambd", "Hardshrink")
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.hardshrink(x, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Softshrink(Module):
+    """x - lambd above lambd, x + lambd below -lambd, 0 between."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = check_float(lambd, "lambd", "Softshrink", 0.0)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.softshrink(x, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Tanhshrink(Module):
+    """x - tanh(x)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.tanhshrink(x)

@@ -16,8 +16,6 @@ The rectification (RAdam-style) option of the authors' package is not implemente
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from .adam import Adam
@@ -46,9 +44,6 @@ class AdaBelief(Adam):
             params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
             decoupled_weight_decay=decoupled_weight_decay,
         )  # fmt: skip
-
-    def _is_decoupled(self, group: dict[str, Any]) -> bool:
-        return bool(group["decoupled_weight_decay"])
 
     def _update_second_moment(
         self, s: np.ndarray, g: np.ndarray, m: np.ndarray, tmp: np.ndarray, b2: float, eps: float

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, _check
+from .optimizer import Optimizer, ParamsT, _check, _check_impl_flags
 
 
 class Adagrad(Optimizer):
@@ -28,9 +28,13 @@ class Adagrad(Optimizer):
         weight_decay: float = 0.0,
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
+        foreach: bool | None = None,
         *,
         maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
+        _check_impl_flags("Adagrad", foreach=foreach, differentiable=differentiable, fused=fused)
         _check(lr >= 0.0, f"Adagrad: invalid learning rate {lr}")
         _check(lr_decay >= 0.0, f"Adagrad: invalid lr_decay {lr_decay}")
         _check(weight_decay >= 0.0, f"Adagrad: invalid weight_decay {weight_decay}")

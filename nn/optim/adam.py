@@ -1,13 +1,14 @@
 """Adam (Kingma & Ba 2015), its AMSGrad variant (Reddi et al. 2018) and AdamW (Loshchilov &
 Hutter 2019: weight decay decoupled from the gradient).
 
-With gradient g at step t (weight decay wd applied as L2 for Adam, decoupled for AdamW):
+With gradient g at step t (weight decay wd applied as L2 for Adam, decoupled for AdamW and for
+``Adam(..., decoupled_weight_decay=True)``, which is AdamW, as in PyTorch 2.x):
 
     m  <- b1 * m + (1 - b1) * g
     v  <- b2 * v + (1 - b2) * g^2
     v' <- max(v', v)  if amsgrad  else  v
     p  <- p - lr / (1 - b1^t) * m / (sqrt(v') / sqrt(1 - b2^t) + eps)
-    AdamW first shrinks: p <- p * (1 - lr * wd)
+    decoupled decay first shrinks: p <- p * (1 - lr * wd)
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, _check
+from .optimizer import Optimizer, ParamsT, _check, _check_impl_flags
 
 
 class Adam(Optimizer):
-    """Adam; ``weight_decay`` adds ``wd * p`` to the gradient (L2), as in PyTorch's Adam."""
+    """Adam; ``weight_decay`` adds ``wd * p`` to the gradient (L2), as in PyTorch's Adam, or with
+    ``decoupled_weight_decay=True`` shrinks ``p`` by ``1 - lr * wd`` first (AdamW)."""
 
-    _decoupled = False
     _second = "exp_avg_sq"  # state key of the second moment (PyTorch's name)
 
     def __init__(
@@ -35,10 +36,17 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
         amsgrad: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
-        **extra_defaults: Any,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
+        decoupled_weight_decay: bool = False,
     ) -> None:
         name = type(self).__name__
+        _check_impl_flags(
+            name, foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused
+        )
         _check(lr >= 0.0, f"{name}: invalid learning rate {lr}")
         _check(eps >= 0.0, f"{name}: invalid epsilon {eps}")
         _check(0.0 <= betas[0] < 1.0, f"{name}: invalid beta1 {betas[0]} (needs 0 <= beta1 < 1)")
@@ -51,12 +59,13 @@ class Adam(Optimizer):
             weight_decay=weight_decay,
             amsgrad=amsgrad,
             maximize=maximize,
-            **extra_defaults,
+            decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
 
     def _is_decoupled(self, group: dict[str, Any]) -> bool:
-        return self._decoupled
+        # a group restored from a checkpoint written before the option existed keeps the default
+        return bool(group.get("decoupled_weight_decay", False))
 
     def _update_second_moment(
         self, s: np.ndarray, g: np.ndarray, m: np.ndarray, tmp: np.ndarray, b2: float, eps: float
@@ -113,8 +122,6 @@ class AdamW(Adam):
     """Adam with decoupled weight decay: ``p <- p * (1 - lr * wd)`` before the Adam step
     (Loshchilov & Hutter 2019). Default ``weight_decay=1e-2`` as in PyTorch."""
 
-    _decoupled = True
-
     def __init__(
         self,
         params: ParamsT,
@@ -125,5 +132,13 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+        super().__init__(
+            params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+            capturable=capturable, differentiable=differentiable, fused=fused,
+            decoupled_weight_decay=True,
+        )  # fmt: skip

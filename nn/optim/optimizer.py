@@ -230,3 +230,22 @@ class Optimizer:
 def _check(cond: bool, message: str) -> None:
     if not cond:
         raise ValueError(message)
+
+
+def _check_impl_flags(
+    name: str,
+    *,
+    foreach: bool | None = None,
+    capturable: bool = False,
+    differentiable: bool = False,
+    fused: bool | None = None,
+) -> None:
+    """PyTorch's implementation switches, accepted so its calls run unchanged. ``foreach`` (either
+    way) and ``fused=False`` are no-ops: every step here is one NumPy pass on the CPU. The others
+    promise something this engine does not do (a fused kernel, CUDA-graph capture, a step
+    recorded for autograd), so they are refused rather than ignored."""
+    for flag, value in (("capturable", capturable), ("differentiable", differentiable)):
+        if value:
+            raise NotImplementedError(f"{name}: {flag}={value!r} is not supported")
+    if fused:
+        raise NotImplementedError(f"{name}: fused={fused!r} is not supported")

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, _check
+from .optimizer import Optimizer, ParamsT, _check, _check_impl_flags
 
 
 class RMSprop(Optimizer):
@@ -30,9 +30,15 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
         momentum: float = 0.0,
         centered: bool = False,
-        *,
+        capturable: bool = False,
+        foreach: bool | None = None,
         maximize: bool = False,
+        differentiable: bool = False,
     ) -> None:
+        # PyTorch's order: these four are positional too
+        _check_impl_flags(
+            "RMSprop", foreach=foreach, capturable=capturable, differentiable=differentiable
+        )
         _check(lr >= 0.0, f"RMSprop: invalid learning rate {lr}")
         _check(alpha >= 0.0, f"RMSprop: invalid alpha {alpha}")
         _check(eps >= 0.0, f"RMSprop: invalid epsilon {eps}")

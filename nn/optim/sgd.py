@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .optimizer import Optimizer, ParamsT, _check
+from .optimizer import Optimizer, ParamsT, _check, _check_impl_flags
 
 
 class SGD(Optimizer):
@@ -34,7 +34,11 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
+        _check_impl_flags("SGD", foreach=foreach, differentiable=differentiable, fused=fused)
         _check(lr >= 0.0, f"SGD: invalid learning rate {lr}")
         _check(momentum >= 0.0, f"SGD: invalid momentum {momentum}")
         _check(weight_decay >= 0.0, f"SGD: invalid weight_decay {weight_decay}")

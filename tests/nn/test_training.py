@@ -206,7 +206,9 @@ def test_checkpoint_holds_the_scheduler_and_early_stopping_progress(digits, tmp_
     )  # fmt: skip
     state = nn.load(path)
     assert state["early_stopping"]["best"] == max(state["history"]["val_acc"])
-    resumed_scheduler = StepLR(SGD(_model(seed=1).parameters(), lr=0.1), step_size=2, gamma=0.5)
+    resumed_opt = SGD(_model(seed=1).parameters(), lr=0.1)
+    resumed_scheduler = StepLR(resumed_opt, step_size=2, gamma=0.5)
+    resumed_opt.load_state_dict(state["optimizer"])  # StepLR is chainable: it scales the saved lr
     resumed_scheduler.load_state_dict(state["scheduler"])
     assert resumed_scheduler.last_epoch == state["epoch"]
     resumed_scheduler.step()  # continues the schedule where the checkpointed run was
