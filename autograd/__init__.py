@@ -32,14 +32,17 @@ from .checkpoint import checkpoint  # noqa: E402
 from .creation import (  # noqa: E402
     arange,
     as_tensor,
+    bernoulli,
     empty,
     empty_like,
     eye,
     from_numpy,
     full,
     full_like,
+    get_default_dtype,
     linspace,
     logspace,
+    multinomial,
     ones,
     ones_like,
     rand,
@@ -78,6 +81,15 @@ from .graph import (  # noqa: E402
     scope,
     set_grad_enabled,
 )
+from .ops import (  # noqa: E402
+    broadcast_tensors,
+    index_copy,
+    index_fill,
+    is_tensor,
+    numel,
+    ravel,
+    select,
+)
 from .random import Generator, default_generator, manual_seed  # noqa: E402
 from .tensor import Device, Tensor, device  # noqa: E402
 
@@ -94,10 +106,13 @@ _allocator._at_import()
 float16 = _np.dtype("float16")
 float32 = _np.dtype("float32")
 float64 = _np.dtype("float64")
+uint8 = _np.dtype("uint8")
+int8 = _np.dtype("int8")
+int16 = _np.dtype("int16")
 int32 = _np.dtype("int32")
 int64 = _np.dtype("int64")
-bool_ = _np.dtype("bool")
-long, double, half = int64, float64, float16
+bool = bool_ = _np.dtype("bool")  # (``autograd.bool``, PyTorch's name; shadows the builtin here)
+long, double, half, short = int64, float64, float16, int16
 
 
 def __getattr__(name: str):  # lazy: these sit on top of the core and pull in extra imports
@@ -121,5 +136,7 @@ __all__ = [
     "rand", "randint", "randn", "scope", "set_grad_enabled", "tensor", "zeros", "zeros_like",
     "empty", "empty_like", "full_like", "logspace", "rand_like", "randint_like", "randn_like",
     "randperm",
+    "bernoulli", "broadcast_tensors", "get_default_dtype", "index_copy", "index_fill",
+    "is_tensor", "multinomial", "numel", "ravel", "select",
     *_gate_names,
 ]  # fmt: skip

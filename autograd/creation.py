@@ -1,7 +1,13 @@
-"""Tensor factories and random number generation (seedable, explicit generators welcome)."""
+"""Tensor factories and random number generation (seedable, explicit generators welcome).
+
+Every factory checks its size and dtype itself, so that a mistake is reported under the factory's
+name (``zeros: negative dimension -1 in size (-1,)``), not as NumPy's message from inside it.
+"""
 
 from __future__ import annotations
 
+import math
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,10 +18,56 @@ from .tensor import DEFAULT_FLOAT as _DEFAULT_FLOAT
 from .tensor import Tensor, _wrap, as_array, check_requires_grad, device
 
 
-def _shape(shape: tuple) -> tuple[int, ...]:
+def get_default_dtype() -> np.dtype:
+    """The dtype of floating-point tensors made from Python floats and of the float factories
+    (``zeros``, ``rand``...) when no dtype is given: float32, as PyTorch's default."""
+    return _DEFAULT_FLOAT
+
+
+def _dim(n: Any, dims: Any, op: str) -> int:
+    """One size of a shape, an int (or anything with ``__index__``, not a bool); never negative."""
+    try:
+        if isinstance(n, (bool, np.bool_)):
+            raise TypeError
+        n = operator.index(n)
+    except TypeError:
+        raise TypeError(
+            f"{op}: size must be ints or a sequence of ints, got {n!r} ({type(n).__name__}) "
+            f"in {dims!r}"
+        ) from None
+    if n < 0:
+        raise ValueError(f"{op}: negative dimension {n} in size {dims}")
+    return n
+
+
+def _shape(shape: tuple, op: str) -> tuple[int, ...]:
+    """``zeros(2, 3)`` and ``zeros((2, 3))`` alike: the ints, or one sequence of them."""
+    dims: Any = shape
     if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-        return tuple(int(s) for s in shape[0])
-    return tuple(int(s) for s in shape)
+        dims = shape[0]
+        if isinstance(dims, Tensor):
+            dims = dims.tolist() if dims.ndim else (dims,)
+        try:
+            dims = tuple(dims)
+        except TypeError:
+            dims = (dims,)  # a lone non-int (zeros(2.5)): reported below, under the factory's name
+    # (plain ints, so that a message shows (-1,) rather than NumPy scalars' reprs)
+    ints = tuple(
+        int(d) if isinstance(d, (int, np.integer)) and not isinstance(d, bool) else d for d in dims
+    )
+    return tuple(_dim(n, ints, op) for n in ints)
+
+
+def _dtype(dtype: Any, op: str, *, floating: bool = False) -> np.dtype:
+    """``dtype`` as a NumPy dtype, refused under the factory's name when it is none (or, for
+    the random draws, when it is not floating-point)."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as err:
+        raise TypeError(f"{op}: {err}") from None
+    if floating and dt.kind != "f":
+        raise TypeError(f"{op}: draws floating-point values, but the dtype would be {dt}")
+    return dt
 
 
 def _new(arr: np.ndarray, requires_grad: bool, device_: Any = None) -> Tensor:
@@ -53,11 +105,11 @@ def from_numpy(arr: np.ndarray) -> Tensor:
 
 
 def zeros(*shape: Any, dtype: Any = _DEFAULT_FLOAT, requires_grad: bool = False) -> Tensor:
-    return _new(np.zeros(_shape(shape), dtype=dtype), requires_grad)
+    return _new(np.zeros(_shape(shape, "zeros"), dtype=_dtype(dtype, "zeros")), requires_grad)
 
 
 def ones(*shape: Any, dtype: Any = _DEFAULT_FLOAT, requires_grad: bool = False) -> Tensor:
-    return _new(np.ones(_shape(shape), dtype=dtype), requires_grad)
+    return _new(np.ones(_shape(shape, "ones"), dtype=_dtype(dtype, "ones")), requires_grad)
 
 
 def full(
@@ -65,13 +117,14 @@ def full(
 ) -> Tensor:
     if dtype is None:
         dtype = _DEFAULT_FLOAT if isinstance(fill_value, float) else np.asarray(fill_value).dtype
-    return _new(np.full(shape, fill_value, dtype=dtype), requires_grad)
+    size = _shape((shape,), "full")
+    return _new(np.full(size, fill_value, dtype=_dtype(dtype, "full")), requires_grad)
 
 
 def empty(*shape: Any, dtype: Any = _DEFAULT_FLOAT, requires_grad: bool = False) -> Tensor:
     """A tensor whose values are whatever the memory held (uninitialized, as in PyTorch and
     NumPy's ``empty``): fill it before reading it."""
-    return _new(np.empty(_shape(shape), dtype=dtype), requires_grad)
+    return _new(np.empty(_shape(shape, "empty"), dtype=_dtype(dtype, "empty")), requires_grad)
 
 
 # --- shaped like another tensor (its dtype unless ``dtype`` is given) -------------------------
@@ -156,8 +209,14 @@ def arange(
     dtype: Any = None,
     requires_grad: bool = False,
 ) -> Tensor:
+    bounds = (start, step) if stop is None else (start, stop, step)
+    if not all(math.isfinite(float(v)) for v in bounds):
+        raise ValueError(f"arange: start, end and step must be finite, got {bounds}")
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
     arr = np.arange(start, stop, step) if stop is not None else np.arange(start)
     if dtype is not None:
+        dtype = _dtype(dtype, "arange")
         arr = arr.astype(dtype)
     elif arr.dtype == np.float64:
         arr = arr.astype(_DEFAULT_FLOAT)
@@ -206,21 +265,24 @@ def _steps(steps: Any, op: str) -> int:
 def eye(
     n: int, m: int | None = None, dtype: Any = _DEFAULT_FLOAT, requires_grad: bool = False
 ) -> Tensor:
-    return _new(np.eye(n, m, dtype=dtype), requires_grad)
+    size = _shape((n,) if m is None else (n, m), "eye")
+    return _new(np.eye(*size, dtype=_dtype(dtype, "eye")), requires_grad)
 
 
 def rand(
     *shape: Any, generator: Any = None, dtype: Any = _DEFAULT_FLOAT, requires_grad: bool = False
 ) -> Tensor:
     """Uniform on [0, 1)."""
-    return _new(_rng(generator).random(_shape(shape)).astype(dtype), requires_grad)
+    size, dtype = _shape(shape, "rand"), _dtype(dtype, "rand", floating=True)
+    return _new(_rng(generator).random(size).astype(dtype), requires_grad)
 
 
 def randn(
     *shape: Any, generator: Any = None, dtype: Any = _DEFAULT_FLOAT, requires_grad: bool = False
 ) -> Tensor:
     """Standard normal."""
-    return _new(_rng(generator).standard_normal(_shape(shape)).astype(dtype), requires_grad)
+    size, dtype = _shape(shape, "randn"), _dtype(dtype, "randn", floating=True)
+    return _new(_rng(generator).standard_normal(size).astype(dtype), requires_grad)
 
 
 def randint(
@@ -239,8 +301,10 @@ def randint(
         low, high, size = 0, low, high
     elif high is None:
         raise TypeError("randint: missing high")
-    shape = _shape((size,)) if not isinstance(size, (int, np.integer)) else (int(size),)
-    return _wrap(_rng(generator).integers(low, high, size=shape).astype(dtype))
+    shape = _shape((size,), "randint")
+    if not high > low:
+        raise ValueError(f"randint: the range [low, high) = [{low}, {high}) is empty")
+    return _wrap(_rng(generator).integers(low, high, size=shape).astype(_dtype(dtype, "randint")))
 
 
 def randperm(
@@ -250,6 +314,69 @@ def randperm(
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 0:
         raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
     return _new(_rng(generator).permutation(int(n)).astype(dtype), requires_grad)
+
+
+def _probabilities(p: np.ndarray, op: str) -> None:
+    inside = (p >= 0) & (p <= 1)  # (NaN is neither)
+    if not inside.all():
+        raise ValueError(f"{op}: probabilities must lie in [0, 1], got {p[~inside].flat[0]}")
+
+
+def bernoulli(input: Any, p: float | None = None, *, generator: Any = None) -> Tensor:
+    """1 with probability ``input`` (each element its own; or ``p`` for all, given), else 0, of
+    input's floating-point dtype and shape, drawn from ``generator`` (the default one unless
+    given). Not differentiable: the result is a new leaf, as a sample is."""
+    x = input.data if isinstance(input, Tensor) else as_array(input, None, "bernoulli")
+    if x.dtype.kind != "f":
+        raise TypeError(f"bernoulli: expects floating-point probabilities, got dtype {x.dtype}")
+    probs = x if p is None else np.asarray(p, dtype=np.float64)
+    _probabilities(probs, "bernoulli")
+    return _wrap((_rng(generator).random(x.shape) < probs).astype(x.dtype))
+
+
+def multinomial(
+    input: Any, num_samples: int, replacement: bool = False, *, generator: Any = None
+) -> Tensor:
+    """``num_samples`` category indices drawn with probabilities proportional to the
+    non-negative ``input`` weights (1-D: one row of categories; 2-D: one draw per row), int64 of
+    shape (num_samples,) or (rows, num_samples). Without ``replacement`` each row's indices
+    differ (once its nonzero weights are used up, the zero-weight categories follow, as in
+    PyTorch); drawn from ``generator`` (the default one unless given)."""
+    w = input.data if isinstance(input, Tensor) else as_array(input, None, "multinomial")
+    if w.dtype.kind != "f":
+        raise TypeError(f"multinomial: expects floating-point weights, got dtype {w.dtype}")
+    if w.ndim not in (1, 2) or w.shape[-1] == 0:
+        raise ValueError(
+            f"multinomial: expects a 1-D or 2-D tensor of weights, got shape {w.shape}"
+        )
+    n = w.shape[-1]
+    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)):
+        raise TypeError(f"multinomial: num_samples must be an int, got {num_samples!r}")
+    if num_samples <= 0:
+        raise ValueError(f"multinomial: num_samples must be positive, got {num_samples}")
+    if not replacement and num_samples > n:
+        raise ValueError(
+            f"multinomial: cannot draw {num_samples} samples without replacement from {n} "
+            "categories"
+        )
+    rows = w.reshape(-1, n).astype(np.float64)
+    if not (np.isfinite(rows) & (rows >= 0)).all():
+        raise ValueError("multinomial: weights must be finite and non-negative")
+    if (rows.sum(axis=1) <= 0).any():
+        raise ValueError(
+            f"multinomial: row {int(np.argmax(rows.sum(axis=1) <= 0))} of the weights sums to 0"
+        )
+    rng = _rng(generator)
+    if replacement:  # inverse transform: where each uniform draw falls in the cumulative weights
+        cdf = np.cumsum(rows, axis=1)
+        u = rng.random((len(rows), num_samples)) * cdf[:, -1:]
+        out = np.stack([np.searchsorted(c, r, side="right") for c, r in zip(cdf, u)])
+        out = np.minimum(out, n - 1)  # (a draw that rounds up to the total)
+    else:  # an exponential race: the first num_samples to arrive, each at rate w_i
+        with np.errstate(divide="ignore"):
+            arrival = rng.standard_exponential(rows.shape) / rows  # (weight 0: never, inf)
+        out = np.argsort(arrival, axis=1, kind="stable")[:, :num_samples]
+    return _wrap(out.astype(np.int64).reshape(w.shape[:-1] + (num_samples,)))
 
 
 # --- Tensor.new_*: the tensor's dtype unless ``dtype`` is given (autograd.ops binds them) -------

@@ -24,21 +24,27 @@ from .elementary import (
     asin,
     asinh,
     atan,
+    atan2,
     atanh,
     cos,
     cosh,
     erf,
+    exp2,
     expm1,
+    hypot,
     lerp,
     log1p,
     log2,
     log10,
+    logaddexp,
+    logit,
     reciprocal,
     rsqrt,
     sin,
     sinh,
     square,
     tan,
+    xlogy,
 )
 from .elementwise import (
     abs,
@@ -79,7 +85,24 @@ from .indexing import (
     take_along_dim,
     topk,
 )
-from .linalg import bmm, diag, dot, linear, matmul, mm, mv, outer, tensordot, trace, tril, triu
+from .linalg import (
+    addmm,
+    baddbmm,
+    bmm,
+    cross,
+    diag,
+    dot,
+    kron,
+    linear,
+    matmul,
+    mm,
+    mv,
+    outer,
+    tensordot,
+    trace,
+    tril,
+    triu,
+)
 from .neural import (
     batch_norm_composed,
     batch_norm_train,
@@ -115,28 +138,43 @@ from .resample import (
     pixel_unshuffle,
 )
 from .rounding import (
+    allclose,
+    argwhere,
     bitwise_and,
     bitwise_not,
     bitwise_or,
     bitwise_xor,
     ceil,
+    divide,
+    eq,
+    equal,
     floor,
     floor_divide,
+    fmax,
+    fmin,
     fmod,
+    frac,
+    ge,
+    gt,
+    isclose,
     isfinite,
     isinf,
     isnan,
+    le,
     logical_and,
     logical_not,
     logical_or,
     logical_xor,
+    lt,
     nan_to_num,
+    ne,
+    nonzero,
     remainder,
     round,
     sign,
     trunc,
 )
-from .scan import cumprod, cumsum, logcumsumexp
+from .scan import cummax, cummin, cumprod, cumsum, diff, logcumsumexp
 from .shape import (
     broadcast_to,
     cat,
@@ -172,6 +210,8 @@ from .shape import (
 )
 from .unfold import fold, unfold
 
+clamp = clip  # PyTorch's name
+
 __all__ = [
     "amax", "amin", "index_put", "abs", "add", "batch_norm_composed", "batch_norm_train", "binary_cross_entropy", "argmax", "argmin", "avg_pool1d", "avg_pool2d", "broadcast_to", "cast", "cat",
     "chunk", "clip", "clone", "concatenate", "conv1d", "conv2d", "div", "dot", "embedding", "exp",
@@ -198,4 +238,9 @@ __all__ = [
     "unfold",
     # PyTorch names users reach for: bitwise logic, kthvalue, addcmul/addcdiv
     "addcdiv", "addcmul", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "kthvalue",
+    # more of PyTorch's names: comparisons, closeness, indices of nonzeros, scans, two-input
+    # elementary functions, products
+    "addmm", "allclose", "argwhere", "atan2", "baddbmm", "clamp", "cross", "cummax", "cummin",
+    "diff", "divide", "eq", "equal", "exp2", "fmax", "fmin", "frac", "ge", "gt", "hypot",
+    "isclose", "kron", "le", "logaddexp", "logit", "lt", "ne", "nonzero", "xlogy",
 ]  # fmt: skip

@@ -1,5 +1,6 @@
 """Elementary functions as gates: trigonometric and hyperbolic functions, logarithms, expm1,
-erf and rsqrt; square, reciprocal and lerp are compositions of the arithmetic gates.
+erf and rsqrt, and the two-input atan2, hypot and logaddexp; square, reciprocal, lerp, exp2,
+logit and xlogy are compositions of the arithmetic gates.
 
 One row per function: its forward (a NumPy kernel, with the math) and its local derivative, the
 rule ``the input receives g * f'(x)``. Integer and boolean inputs give float32, as in PyTorch.
@@ -15,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import Gate, Node
+from ..graph import Gate, Node, gate
 from ..tensor import Tensor, _from_node
-from ._common import _t, float_data
-from .elementwise import _times_local, _unary, exp, sqrt
+from ._common import _t, float_data, pair
+from .elementwise import _binary, _times_local, _unary, clip, exp, log, sigmoid, sqrt, where
 
 
 def _function(
@@ -207,3 +208,91 @@ def lerp(start: Any, end: Any, weight: Any) -> Tensor:
     number or a tensor (differentiable too). Composed of sub, mul and add gates."""
     start = _t(start)
     return start + weight * (end - start)
+
+
+def exp2(x: Any) -> Tensor:
+    """Elementwise 2^x (a ``pow`` gate with the constant base 2; integers give float32)."""
+    return 2.0 ** _t(x)
+
+
+def logit(x: Any, eps: float | None = None) -> Tensor:
+    """Elementwise ln(z / (1 - z)), the inverse of sigmoid, with z = x clamped to
+    ``[eps, 1 - eps]`` when ``eps`` is given (so the gradient is 0 outside it, as PyTorch's);
+    +-inf at 0 and 1. Composed of clip, sub, div and log gates; integers give float32."""
+    z = _t(x) if eps is None else clip(x, eps, 1.0 - eps)
+    with np.errstate(divide="ignore"):  # logit(1) = inf, not a warning
+        return log(z / (1.0 - z))
+
+
+def xlogy(x: Any, y: Any) -> Tensor:
+    """Elementwise x * ln(y), broadcasting, but 0 wherever x = 0 (unless y is NaN): the terms of
+    an entropy, where 0 ln 0 counts as 0. x receives g ln(y) and y receives g x / y, both 0 where
+    x = 0 (a ``where`` around mul and log; integers give float32)."""
+    x, y = pair(x, y)
+    try:
+        zero = (x.data == 0) & ~np.isnan(y.data)
+    except ValueError:
+        raise ValueError(
+            f"xlogy: shapes {x.shape} and {y.shape} cannot be broadcast together"
+        ) from None
+    safe_y = where(zero, 1.0, y)  # (ln of the y that x = 0 ignores is never taken)
+    return where(zero, 0.0, x * log(safe_y))
+
+
+# --- two-input functions -----------------------------------------------------------------------
+
+
+def _inverse_where_zero(r: Tensor) -> Tensor:
+    """1 / r, but 0 where r = 0 (a rule's convention at a point without a derivative)."""
+    zero = Tensor(r.data == 0)
+    return where(zero, 0.0, 1.0 / where(zero, 1.0, r))
+
+
+@gate(
+    "atan2",
+    "y receives g x / (x^2 + y^2), x receives -g y / (x^2 + y^2); both 0 at the origin",
+)
+def ATAN2(node: Node, g: Tensor) -> tuple:
+    y, x = node.inputs
+    inv = _inverse_where_zero(y * y + x * x)
+    return (g * (x * inv) if y.requires_grad else None), (
+        g * (-y * inv) if x.requires_grad else None
+    )
+
+
+atan2 = _binary(ATAN2, np.arctan2, "z = the angle of the point (x, y), in [-pi, pi]", True)
+atan2.__doc__ = """``atan2(y, x)``: the angle of the point (x, y) from the positive x axis, in
+[-pi, pi], broadcasting (arctan(y / x) in the right quadrant; PyTorch's and NumPy's argument
+order). Integers give float32. Gradients: y receives g x / (x^2 + y^2), x receives
+-g y / (x^2 + y^2); both 0 at the origin, as in PyTorch."""
+
+
+@gate("hypot", "a receives g a / z, b receives g b / z, z the output; both 0 where z = 0")
+def HYPOT(node: Node, g: Tensor) -> tuple:
+    a, b = node.inputs
+    inv = _inverse_where_zero(hypot(a, b))  # (recomputed: one ufunc, and differentiable)
+    return (g * (a * inv) if a.requires_grad else None), (
+        g * (b * inv) if b.requires_grad else None
+    )
+
+
+hypot = _binary(HYPOT, np.hypot, "z = sqrt(a^2 + b^2), without overflow", True)
+hypot.__doc__ = """Elementwise sqrt(a^2 + b^2), broadcasting, computed without overflow or
+underflow in the squares (so not as a composition). Integers give float32. Gradients: a receives
+g a / z and b receives g b / z; both 0 where z = 0 (the norm's convention; PyTorch gives NaN
+there)."""
+
+
+@gate("logaddexp", "a receives g * sigmoid(a - b), b receives g * sigmoid(b - a)")
+def LOGADDEXP(node: Node, g: Tensor) -> tuple:
+    a, b = node.inputs
+    return (g * sigmoid(a - b) if a.requires_grad else None), (
+        g * sigmoid(b - a) if b.requires_grad else None
+    )
+
+
+logaddexp = _binary(LOGADDEXP, np.logaddexp, "z = ln(e^a + e^b), without overflow", True)
+logaddexp.__doc__ = """Elementwise ln(e^a + e^b), broadcasting, exact for arguments of any size
+(``logaddexp(-inf, -inf) = -inf``, which a composition would make NaN). Integers give float32.
+Gradients: a receives g * sigmoid(a - b), b receives g * sigmoid(b - a) (NaN where both are the
+same infinity, as in PyTorch)."""

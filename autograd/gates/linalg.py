@@ -1,6 +1,7 @@
 """Linear-algebra gates: matmul (1-D, 2-D and batched with broadcasting) and the fused linear
-layer; dot, mm, bmm, mv, outer and tensordot are checked forms of matmul; tril, triu, diag and
-trace are masks and diagonals (einsum has its own file)."""
+layer; dot, mm, bmm, mv, outer, tensordot, addmm and baddbmm are checked forms of matmul; cross
+and kron are products of rolled or reshaped operands; tril, triu, diag and trace are masks and
+diagonals (einsum has its own file)."""
 
 from __future__ import annotations
 
@@ -219,6 +220,86 @@ def tensordot(a: Any, b: Any, dims: Any = 2) -> Tensor:
     right = b.permute(db + free_b).reshape((k, -1))
     shape = tuple(a.shape[i] for i in free_a) + tuple(b.shape[j] for j in free_b)
     return (left @ right).reshape(shape)
+
+
+def _scaled_sum(op: str, input: Any, product: Tensor, beta: Any, alpha: Any) -> Tensor:
+    """``beta * input + alpha * product``, input broadcasting to the product's shape; with
+    ``beta = 0`` input's values are not read (its NaN and inf do not reach the result)."""
+    input = _t(input)
+    try:
+        fits = np.broadcast_shapes(input.shape, product.shape) == product.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"{op}: input of shape {input.shape} does not broadcast to the product's shape "
+            f"{product.shape}"
+        )
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:  # a where that never takes input: its gradient is 0, as PyTorch's
+        from .elementwise import where
+
+        return where(np.zeros((), dtype=bool), input, product)
+    return (input if beta == 1 else input * beta) + product
+
+
+def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * (mat1 @ mat2)`` for 2-D mat1 (n, m) and mat2 (m, p), input
+    broadcasting to (n, p): PyTorch's ``addmm`` (an mm, then mul and add gates; with
+    ``beta=0`` input is ignored, NaN included)."""
+    return _scaled_sum("addmm", input, mm(mat1, mat2), beta, alpha)
+
+
+def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """``beta * input + alpha * (batch1 @ batch2)`` for (B, n, m) and (B, m, p) batches, input
+    broadcasting to (B, n, p): PyTorch's ``baddbmm`` (a bmm, then mul and add gates)."""
+    return _scaled_sum("baddbmm", input, bmm(batch1, batch2), beta, alpha)
+
+
+def cross(a: Any, b: Any, dim: int | None = None) -> Tensor:
+    """The cross product of 3-vectors along ``dim`` (both have length 3 there; the other
+    dimensions broadcast), ``dim`` by default the first of length 3 (PyTorch's ``cross``; its
+    ``linalg.cross`` is ``dim=-1``). ``z_i = a_(i+1) b_(i+2) - a_(i+2) b_(i+1)``, composed of roll,
+    mul and sub gates."""
+    from .shape import roll
+
+    a, b = pair(a, b)
+    if a.ndim != b.ndim:
+        raise ValueError(
+            f"cross: a and b must have the same number of dimensions, got shapes {a.shape} and "
+            f"{b.shape}"
+        )
+    try:
+        shape = np.broadcast_shapes(a.shape, b.shape)
+    except ValueError:
+        raise ValueError(
+            f"cross: shapes {a.shape} and {b.shape} cannot be broadcast together"
+        ) from None
+    if dim is None:
+        if 3 not in shape:
+            raise ValueError(f"cross: no dimension of length 3 in shapes {a.shape} and {b.shape}")
+        d = shape.index(3)
+    else:
+        (d,) = normalize_axis(dim, a.ndim, "cross") or (0,)
+    if a.ndim == 0 or a.shape[d] != 3 or b.shape[d] != 3:
+        raise ValueError(
+            f"cross: dimension {d} must have length 3 in both, got shapes {a.shape} and {b.shape}"
+        )
+    return roll(a, -1, d) * roll(b, -2, d) - roll(a, -2, d) * roll(b, -1, d)
+
+
+def kron(a: Any, b: Any) -> Tensor:
+    """The Kronecker product: block ``(i, j, ...)`` of the result is ``a[i, j, ...] * b`` (the
+    shorter shape padded with leading 1s; the result's sizes are the products of both). A mul of
+    interleaved reshapes, then one reshape."""
+    a, b = pair(a, b)
+    nd = max(a.ndim, b.ndim)
+    sa = (1,) * (nd - a.ndim) + a.shape
+    sb = (1,) * (nd - b.ndim) + b.shape
+    spread_a = a.reshape(tuple(v for n in sa for v in (n, 1)))  # a_i at (i, 0)
+    spread_b = b.reshape(tuple(v for n in sb for v in (1, n)))  # b_j at (0, j)
+    return (spread_a * spread_b).reshape(tuple(p * q for p, q in zip(sa, sb)))
 
 
 # --- triangles and diagonals -------------------------------------------------------------------

@@ -1,6 +1,8 @@
-"""Piecewise gates: rounding and sign (flat: zero gradient), the remainders fmod and remainder,
-floor division; nan_to_num; the predicates and logical operations (bool tensors, never
-differentiable); and the bitwise operations on integers and booleans (never differentiable).
+"""Piecewise gates: rounding and sign (flat: zero gradient), frac, the remainders fmod and
+remainder, floor division and PyTorch's ``divide`` with its rounding modes; nan_to_num and the
+NaN-ignoring fmax and fmin; the comparisons, predicates and logical operations (bool tensors,
+never differentiable) and where they hold (nonzero, argwhere); and the bitwise operations on
+integers and booleans (never differentiable).
 
 Conventions (PyTorch's): floor, ceil, round, trunc and sign have gradient 0 everywhere, at their
 jumps too; fmod and remainder pass g to the dividend and -g * trunc(a / b) (fmod) or
@@ -19,7 +21,7 @@ import numpy as np
 from ..graph import Gate, Node, gate
 from ..tensor import Tensor, _wrap
 from ._common import _t, pair, result_dtype
-from .elementwise import _binary, _unary, compare, where
+from .elementwise import _binary, _unary, compare, div, where
 
 
 def _zeros_for(g: Tensor) -> Tensor:
@@ -67,6 +69,15 @@ def round(x: Any, decimals: int = 0) -> Tensor:
     """Elementwise rounding to ``decimals`` places, halves to even (0.5 -> 0, 1.5 -> 2, as
     PyTorch and NumPy do); its gradient is 0 everywhere."""
     return _round(x, decimals)
+
+
+def frac(x: Any) -> Tensor:
+    """Elementwise fractional part ``x - trunc(x)``, with x's sign (``frac(-1.5) = -0.5``); the
+    gradient passes unchanged (trunc's is 0). Floating-point tensors only, as in PyTorch."""
+    x = _t(x)
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"frac: expects a floating-point tensor, got dtype {x.dtype}")
+    return x - trunc(x)
 
 
 # --- remainders and floor division -------------------------------------------------------------
@@ -140,6 +151,42 @@ floor_divide.__doc__ = """Python's ``//``, broadcasting: ``floor(a / b)`` (integ
 ``x // y`` is this gate). Its gradient is 0 for both inputs (PyTorch raises instead)."""
 
 
+def _trunc_divide_integers(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a / b rounded towards 0, in integers (no float round trip: exact for any int64)."""
+    if (b == 0).any():
+        raise ZeroDivisionError("divide: integer division by zero")
+    q = np.floor_divide(a, b)
+    return q + ((np.remainder(a, b) != 0) & ((a < 0) != (b < 0)))  # floor -> trunc
+
+
+def divide(a: Any, b: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """PyTorch's ``div``/``divide``: ``a / b`` (true division: integers give float32), or its
+    quotient rounded towards 0 (``rounding_mode="trunc"``) or down (``"floor"``, a
+    ``floor_divide``); a rounded quotient of integers stays an integer, and its gradient is 0
+    for both inputs (it is piecewise constant), as in PyTorch."""
+    if rounding_mode is None:
+        return div(a, b)
+    if rounding_mode == "floor":
+        return floor_divide(a, b)
+    if rounding_mode != "trunc":
+        raise ValueError(
+            f"divide: rounding_mode must be None, 'trunc' or 'floor', got {rounding_mode!r}"
+        )
+    a, b = pair(a, b)
+    dtype = result_dtype(a.data, b.data)
+    if dtype.kind in "biu":
+        if dtype.kind == "b":  # (booleans divide as the integers 0 and 1)
+            dtype = np.dtype(np.int64)
+        try:
+            out = _trunc_divide_integers(a.data.astype(dtype), b.data.astype(dtype))
+        except ValueError:
+            raise ValueError(
+                f"divide: shapes {a.shape} and {b.shape} cannot be broadcast together"
+            ) from None
+        return _wrap(np.asarray(out))
+    return trunc(div(a, b))
+
+
 # --- replacing non-finite values ---------------------------------------------------------------
 
 
@@ -154,6 +201,35 @@ def nan_to_num(
         return _wrap(x.data.copy())
     replaced = np.nan_to_num(x.data, nan=nan, posinf=posinf, neginf=neginf)
     return where(np.isfinite(x.data), x, _wrap(replaced))
+
+
+# --- NaN-ignoring maximum and minimum ----------------------------------------------------------
+
+
+def _pick(a: Any, b: Any, op: str, prefer: np.ufunc) -> Tensor:
+    """``a`` where ``prefer(a, b)`` holds or b is NaN, else ``b``: one ``where``, so the gradient
+    goes whole to the input chosen (a on ties), as PyTorch's fmax/fmin route it."""
+    a, b = pair(a, b)
+    try:
+        take_a = prefer(a.data, b.data) | np.isnan(b.data)
+    except ValueError:
+        raise ValueError(
+            f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together"
+        ) from None
+    return where(take_a, a, b)
+
+
+def fmax(a: Any, b: Any) -> Tensor:
+    """Elementwise maximum that ignores NaN: the other value where one is NaN (NaN only where
+    both are), broadcasting. The gradient goes whole to the input chosen, to a on ties (as
+    PyTorch's; ``maximum`` splits ties evenly and propagates NaN)."""
+    return _pick(a, b, "fmax", np.greater_equal)
+
+
+def fmin(a: Any, b: Any) -> Tensor:
+    """Elementwise minimum that ignores NaN (see :func:`fmax`); the gradient goes whole to the
+    input chosen, to a on ties."""
+    return _pick(a, b, "fmin", np.less_equal)
 
 
 # --- predicates and logic (bool tensors, never differentiable) ---------------------------------
@@ -192,6 +268,78 @@ def logical_xor(a: Any, b: Any) -> Tensor:
 def logical_not(x: Any) -> Tensor:
     """Elementwise not x (zero is false); a bool tensor."""
     return _wrap(np.logical_not(_t(x).data))
+
+
+def _comparison(ufunc: np.ufunc, op: str, math: str) -> Callable[[Any, Any], Tensor]:
+    """The comparison ``op`` (``x == y`` is ``eq``): PyTorch's promotion, errors under its name."""
+
+    def forward(x: Any, other: Any) -> Tensor:
+        x, other = pair(x, other)
+        try:
+            return _wrap(np.asarray(ufunc(x.data, other.data)))
+        except ValueError:
+            raise ValueError(
+                f"{op}: shapes {x.shape} and {other.shape} cannot be broadcast together"
+            ) from None
+
+    forward.__name__ = forward.__qualname__ = op
+    forward.__doc__ = f"Elementwise {math}, broadcasting; a bool tensor (NaN compares unequal)."
+    return forward
+
+
+eq = _comparison(np.equal, "eq", "x == other")
+ne = _comparison(np.not_equal, "ne", "x != other")
+lt = _comparison(np.less, "lt", "x < other")
+le = _comparison(np.less_equal, "le", "x <= other")
+gt = _comparison(np.greater, "gt", "x > other")
+ge = _comparison(np.greater_equal, "ge", "x >= other")
+
+
+def isclose(
+    x: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> Tensor:
+    """Elementwise ``|x - other| <= atol + rtol * |other|``, broadcasting (infinities are close
+    only to themselves; NaN to NaN only with ``equal_nan``); a bool tensor."""
+    x, other = pair(x, other)
+    try:
+        out = np.isclose(x.data, other.data, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    except ValueError:
+        raise ValueError(
+            f"isclose: shapes {x.shape} and {other.shape} cannot be broadcast together"
+        ) from None
+    return _wrap(np.asarray(out))
+
+
+def allclose(
+    x: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> bool:
+    """Whether :func:`isclose` holds everywhere (a Python bool)."""
+    return bool(isclose(x, other, rtol, atol, equal_nan).data.all())
+
+
+def equal(x: Any, other: Any) -> bool:
+    """Whether the two tensors have the same shape and the same values (a Python bool; values
+    compare across dtypes, NaN never equals anything)."""
+    x, other = _t(x), _t(other)
+    return x.shape == other.shape and bool(np.array_equal(x.data, other.data))
+
+
+def nonzero(x: Any, *, as_tuple: bool = False) -> Any:
+    """The indices of the nonzero (true) elements, in row-major order: an int64 tensor of shape
+    (count, x.ndim), or with ``as_tuple`` one 1-D int64 tensor per dimension (NumPy's
+    ``nonzero``; a 0-d tensor counts as 1-D there, as in PyTorch)."""
+    d = _t(x).data
+    if as_tuple:
+        return tuple(
+            _wrap(i.astype(np.int64, copy=False)) for i in np.nonzero(d.reshape(d.shape or (1,)))
+        )
+    return _wrap(np.argwhere(d).astype(np.int64, copy=False))
+
+
+def argwhere(x: Any) -> Tensor:
+    """The indices of the nonzero elements as an int64 tensor of shape (count, x.ndim):
+    :func:`nonzero` without ``as_tuple``."""
+    return nonzero(x)
 
 
 # --- bitwise (integer and bool tensors, never differentiable) ----------------------------------

@@ -1,4 +1,6 @@
-"""Scan gates: running sums, products and log-sum-exps along one dimension.
+"""Scan gates: running sums, products and log-sum-exps along one dimension; running maxima and
+minima (``cummax``/``cummin``: their values are a gather at the indices they return) and the
+differences that undo a running sum (``diff``: slices and a sub), both compositions.
 
 Each output element k depends on the inputs 0..k, so each input i receives the gradients of the
 outputs k >= i: a scan backwards (``reverse_cumsum``). Products are exact with zeros (no
@@ -14,6 +16,7 @@ import numpy as np
 from ..graph import Node, gate
 from ..tensor import DEFAULT_FLOAT, Tensor, _from_node, _wrap
 from ._common import _t, dim_arg, normalize_axis, record
+from .reduce import ValuesIndices
 
 _INT64 = np.dtype(np.int64)
 
@@ -184,3 +187,84 @@ def _logcumsumexp_arrays(node: Node, g: np.ndarray) -> tuple:
             tail = np.flip(np.logaddexp.accumulate(np.flip(v, ax), axis=ax), ax)
             total += sign * np.exp(x + tail)
     return (total,)
+
+
+# --- cummax and cummin: values gathered at running arg-extremes --------------------------------
+
+
+def _running_extreme(x: Any, dim: Any, axis: Any, op: str, ufunc: np.ufunc) -> ValuesIndices:
+    from .indexing import gather
+
+    x = _t(x)
+    ax = _scan_axis(x, axis, dim, op)
+    d = x.data if x.ndim else x.data.reshape(1)
+    best = ufunc.accumulate(d, axis=ax)
+    # where the running extreme is (re)taken: ties move it to the later index, and a NaN holds it
+    # (PyTorch's rule: x >= best, or x is NaN)
+    taken = best == d
+    if d.dtype.kind == "f":
+        taken |= np.isnan(d)
+    n = d.shape[ax]
+    at = np.arange(n).reshape((n,) + (1,) * (d.ndim - ax - 1))
+    idx = np.maximum.accumulate(np.where(taken, at, 0), axis=ax).reshape(x.shape)
+    return ValuesIndices(gather(x, ax, idx), _wrap(idx.astype(np.int64, copy=False)))
+
+
+def cummax(x: Any, dim: Any = None, *, axis: Any = None) -> ValuesIndices:
+    """``(values, indices)``: the running maximum along ``dim`` and where it was taken (the later
+    index on ties; from a NaN on, NaN and the latest NaN's index), as PyTorch's ``cummax``. The
+    values are a ``gather``: each one's gradient goes to the element it was taken from."""
+    return _running_extreme(x, dim, axis, "cummax", np.maximum)
+
+
+def cummin(x: Any, dim: Any = None, *, axis: Any = None) -> ValuesIndices:
+    """``(values, indices)``: the running minimum along ``dim`` and where it was taken (see
+    :func:`cummax`)."""
+    return _running_extreme(x, dim, axis, "cummin", np.minimum)
+
+
+# --- diff: the differences that undo a running sum ---------------------------------------------
+
+
+def _diff_operand(t: Any, x: Tensor, ax: int, what: str) -> Tensor:
+    """``prepend``/``append``: a tensor with x's dimensions (a number becomes one slice)."""
+    if not isinstance(t, Tensor):
+        shape = tuple(1 if a == ax else n for a, n in enumerate(x.shape))
+        return _wrap(np.broadcast_to(np.asarray(t, dtype=np.result_type(t, x.data)), shape))
+    if t.ndim != x.ndim:
+        raise ValueError(
+            f"diff: {what} must have the input's number of dimensions, got shapes {t.shape} "
+            f"and {x.shape}"
+        )
+    return t
+
+
+def diff(x: Any, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
+    """The ``n``-th forward difference along ``dim``: ``out[i] = x[i + 1] - x[i]``, applied ``n``
+    times (booleans: ``!=``), after joining ``prepend`` and ``append`` to x along ``dim``; each
+    step makes the dimension one shorter (empty, never an error, when it runs out). Composed of
+    slices and sub gates (and a concatenate), as PyTorch's ``diff``."""
+    from .rounding import logical_xor
+    from .shape import concatenate
+
+    x = _t(x)
+    if x.ndim == 0:
+        raise ValueError("diff: expects a tensor with at least one dimension, got shape ()")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"diff: n must be a non-negative int, got {n!r}")
+    if not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"diff: dim must be an int, got {dim!r}")
+    (ax,) = normalize_axis(int(dim), x.ndim, "diff")
+    if prepend is not None or append is not None:
+        parts = [_diff_operand(prepend, x, ax, "prepend")] if prepend is not None else []
+        parts.append(x)
+        if append is not None:
+            parts.append(_diff_operand(append, x, ax, "append"))
+        x = concatenate(parts, ax)
+    before = (slice(None),) * ax
+    for _ in range(n):
+        if x.shape[ax] == 0:
+            break
+        later, earlier = x[(*before, slice(1, None))], x[(*before, slice(None, -1))]
+        x = logical_xor(later, earlier) if x.dtype == np.bool_ else later - earlier
+    return x

@@ -1,6 +1,8 @@
 """Sample specs for the elementary functions (``gates/elementary.py``) and the piecewise gates
 (``gates/rounding.py``): each function on the domain where it is smooth, the compositions
-(square, reciprocal, lerp, nan_to_num) under the gate they exercise most.
+(square, reciprocal, lerp, exp2, logit, xlogy, frac, fmax, fmin, nan_to_num) under the gate they
+exercise most. atan2's y and hypot's first operand stay away from 0, so no finite difference
+reaches atan2's branch cut (y = 0, x < 0) or either one's origin.
 
 The flat gates (floor, ceil, round, trunc, sign, floor_divide) are checked inside a product
 ``x * floor(x)``: their own gradient is 0, and the product shows that 0 reaches the input beside
@@ -155,3 +157,24 @@ def _nan_to_num(x: Any, spots: np.ndarray, **kwargs: Any) -> Any:
 
 
 register("where", _nan_to_num, _non_finite_inputs(), name="nan_to_num")
+
+
+# --- two-input functions and the compositions beside them --------------------------------------
+
+register("atan2", ag.atan2, _broadcast(away_from_zero(), reals()))
+register("hypot", ag.hypot, _broadcast(away_from_zero(), reals()))
+register("logaddexp", ag.logaddexp, _broadcast(reals(-5.0, 5.0), reals(-5.0, 5.0)))
+register("pow", ag.exp2, _on(reals(-4.0, 4.0)), name="exp2")
+register("log", ag.logit, _on(reals(0.1, 0.9)), name="logit")
+register(
+    "clip",
+    lambda x, eps: ag.logit(x, eps),
+    # (k + 1/2) / 32 in (0, 1): never at 0.2 or 0.8, where the clamp has its kinks
+    _on(st.integers(0, 31).map(lambda k: (k + 0.5) / 32), eps=0.2),
+    name="logit-eps",
+)
+register("log", ag.xlogy, _broadcast(away_from_zero(), positives()), name="xlogy")
+register("trunc", ag.frac, _on(GRID), name="frac")
+# two grids that never meet: no ties, where the choice of fmax/fmin jumps
+register("where", ag.fmax, _broadcast(GRID, kink_free(offset=0.25)), name="fmax")
+register("where", ag.fmin, _broadcast(GRID, kink_free(offset=0.25)), name="fmin")

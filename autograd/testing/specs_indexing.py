@@ -1,5 +1,7 @@
 """Sample specs for indexing along a dimension (``gates/indexing.py``): gather, scatter,
-scatter_add, index_select, index_add, masked_fill, masked_select, take_along_dim, sort and topk.
+scatter_add, index_select, index_add, masked_fill, masked_select, take_along_dim, sort and topk;
+and the Tensor methods composed of the same gates (``autograd/ops.py``): select, index_fill,
+index_copy and unfold (sliding windows).
 
 Indices repeat positions wherever the op allows it (gradients must accumulate); ``scatter``'s,
 whose src requires grad, never do (which write wins is undefined). Sorting specs draw distinct
@@ -179,3 +181,67 @@ def _topk_inputs(draw: st.DrawFn) -> tuple:
 
 
 register("gather", lambda x, **kw: ag.topk(x, **kw).values, _topk_inputs(), name="topk")
+
+
+# --- Tensor methods composed of indexing gates (autograd/ops.py) -------------------------------
+
+
+@st.composite
+def _select_inputs(draw: st.DrawFn) -> tuple:
+    x = draw(tensors(NONEMPTY))
+    d = draw(st.integers(-x.ndim, x.ndim - 1))
+    n = x.shape[d]
+    return (x,), {"dim": d, "index": draw(st.integers(-n, n - 1))}
+
+
+register(
+    "getitem", lambda x, dim, index: x.select(dim, index) * 2.0, _select_inputs(), name="select"
+)
+
+
+@st.composite
+def _index_fill_inputs(draw: st.DrawFn) -> tuple:
+    (x,), kw = draw(_index_select_inputs())
+    return (x, draw(tensors(()))), kw
+
+
+register(
+    "where",
+    lambda x, value, dim, index: x.index_fill(dim, index, value),
+    _index_fill_inputs(),
+    name="index_fill",
+)
+
+
+@st.composite
+def _index_copy_inputs(draw: st.DrawFn) -> tuple:
+    x = draw(tensors(NONEMPTY))
+    d = draw(st.integers(0, x.ndim - 1))
+    n = x.shape[d]
+    index = np.asarray(draw(st.permutations(range(n)))[: draw(st.integers(1, n))], np.int64)
+    source = draw(tensors(tuple(index.size if a == d else m for a, m in enumerate(x.shape))))
+    return (x, source), {"dim": d, "index": index}
+
+
+register(
+    "index_put",
+    lambda x, source, dim, index: x.index_copy(dim, index, source),
+    _index_copy_inputs(),
+    name="index_copy",
+)
+
+
+@st.composite
+def _windows_inputs(draw: st.DrawFn) -> tuple:
+    x = draw(tensors(NONEMPTY))
+    d = draw(st.integers(-x.ndim, x.ndim - 1))
+    size = draw(st.integers(1, x.shape[d]))
+    return (x,), {"dimension": d, "size": size, "step": draw(st.integers(1, 3))}
+
+
+register(
+    "getitem",
+    lambda x, dimension, size, step: x.unfold(dimension, size, step),
+    _windows_inputs(),  # (steps below the size overlap: their gradients add)
+    name="tensor-unfold",
+)

@@ -1,6 +1,7 @@
 """Sample specs for einsum (``gates/einsum.py``), the checked matmul forms and the matrix
-structure ops (``gates/linalg.py``), and the new shape ops (``gates/shape.py``): roll, rot90,
-diagonal, movedim, t, unflatten, unbind, narrow, meshgrid, hstack, vstack.
+structure ops (``gates/linalg.py``: addmm, baddbmm, cross and kron among them), and the new
+shape ops (``gates/shape.py``): roll, rot90, diagonal, movedim, t, unflatten, unbind, narrow,
+meshgrid, hstack, vstack.
 
 einsum's subscripts come from a list covering every form NumPy accepts (explicit and implicit
 outputs, ``...``, diagonals, letters summed within one operand, three operands), with a size drawn
@@ -295,3 +296,58 @@ def _stackable(draw: st.DrawFn, vstack: bool) -> tuple:
 
 register("concatenate", lambda *xs: ag.hstack(xs), _stackable(False), name="hstack")
 register("concatenate", lambda *xs: ag.vstack(list(xs)), _stackable(True), name="vstack")
+
+
+# --- addmm, baddbmm, cross, kron ---------------------------------------------------------------
+
+
+@st.composite
+def _addmm_inputs(draw: st.DrawFn, batched: bool, beta: float, alpha: float) -> tuple:
+    b, n, m, p = (draw(st.integers(1, 3)) for _ in range(4))
+    out = (b, n, p) if batched else (n, p)
+    lead = draw(st.integers(0, len(out)))  # input broadcasts: leading dims dropped, some 1s
+    input_shape = tuple(1 if draw(st.booleans()) else k for k in out[lead:])
+    first = (b, n, m) if batched else (n, m)
+    second = (b, m, p) if batched else (m, p)
+    arrays = (draw(tensors(input_shape)), draw(tensors(first)), draw(tensors(second)))
+    return arrays, {"beta": beta, "alpha": alpha}
+
+
+# (fixed scales per spec: each records the same gates on every example)
+for _op, _batched in ((ag.addmm, False), (ag.baddbmm, True)):
+    register(
+        "matmul",
+        lambda i, a, b, beta, alpha, _op=_op: _op(i, a, b, beta=beta, alpha=alpha),
+        _addmm_inputs(_batched, -1.5, 0.5),
+        name=_op.__name__,
+    )
+    register(  # beta = 0: input is not read, and receives 0 through a where
+        "where",
+        lambda i, a, b, beta, alpha, _op=_op: _op(i, a, b, beta=beta, alpha=alpha),
+        _addmm_inputs(_batched, 0.0, 1.0),
+        name=f"{_op.__name__}-beta-0",
+    )
+
+
+@st.composite
+def _cross_inputs(draw: st.DrawFn) -> tuple:
+    shape = list(draw(shapes(min_dims=1, max_dims=3, max_side=3)))
+    d = draw(st.integers(0, len(shape) - 1))
+    shape[d] = 3
+    other = [1 if a != d and draw(st.booleans()) else k for a, k in enumerate(shape)]
+    dim = draw(st.sampled_from([d, d - len(shape), None]))
+    if dim is None and shape.index(3) != d:
+        dim = d
+    return (draw(tensors(tuple(shape))), draw(tensors(tuple(other)))), {"dim": dim}
+
+
+register("roll", ag.cross, _cross_inputs(), name="cross")
+register(
+    "mul",
+    ag.kron,
+    spec_inputs(
+        tensors(shapes(min_dims=1, max_dims=2, max_side=3)),
+        tensors(shapes(min_dims=1, max_dims=3, max_side=2)),
+    ),
+    name="kron",
+)

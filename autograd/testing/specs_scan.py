@@ -1,5 +1,6 @@
 """Sample specs for the products, norms and scans: ``prod`` and ``norm`` (``gates/reduce.py``),
-``cumsum``, ``cumprod`` and ``logcumsumexp`` (``gates/scan.py``).
+``cumsum``, ``cumprod``, ``logcumsumexp``, ``cummax``, ``cummin`` and ``diff`` (``gates/scan.py``).
+Running maxima and minima draw distinct values (a tie is a kink of their values).
 
 Products are also checked on inputs holding exact zeros (one or two in a group), where their
 gradients divide nothing; norms away from the points where they have kinks (a zero norm, or for
@@ -96,4 +97,36 @@ register(
     ag.logcumsumexp,
     _scan(st.sampled_from([-80.0, -1.0, 0.0, 3.0, 60.0]) | reals(-60.0, 60.0)),
     name="logcumsumexp-wide",
+)
+
+
+@st.composite
+def _distinct_scan(draw: st.DrawFn) -> tuple:
+    x = draw(tensors(NONEMPTY, elements=kink_free(), unique=True))
+    return (x,), {"dim": draw(st.integers(-x.ndim, x.ndim - 1))}
+
+
+register("gather", lambda x, dim: ag.cummax(x, dim).values, _distinct_scan(), name="cummax")
+register("gather", lambda x, dim: ag.cummin(x, dim).values, _distinct_scan(), name="cummin")
+
+
+@st.composite
+def _diff_inputs(draw: st.DrawFn) -> tuple:
+    x = draw(tensors(NONEMPTY))
+    d = draw(st.integers(0, x.ndim - 1))
+    edge = tuple(draw(st.integers(1, 2)) if a == d else n for a, n in enumerate(x.shape))
+    return (x, draw(tensors(edge))), {"n": draw(st.integers(0, 3)), "dim": d - x.ndim}
+
+
+register(
+    "sub",
+    lambda x, n, dim: ag.diff(x, n, dim),
+    _diff_inputs().map(lambda e: ((e[0][0],), e[1])),
+    name="diff",
+)
+register(
+    "concatenate",
+    lambda x, edge, n, dim: ag.diff(x, n, dim, prepend=edge, append=edge * 2.0),
+    _diff_inputs(),
+    name="diff-prepend-append",
 )
