@@ -362,6 +362,7 @@ def _walk(
         if epoch is not None and epoch != now:
             check_versions(node)  # something changed in place since this gate ran
         gate = node.gate
+        foreign = False  # gradients from user code, which may keep them or return one twice
         if plain:
             if g_owned and gate.in_place_rule is not None and g.size >= IN_PLACE_MIN_SIZE:
                 in_grads = gate.in_place_rule(node, g)
@@ -375,6 +376,7 @@ def _walk(
                 )
                 _check_count(gate, in_grads, node.inputs)
                 now = EPOCH.value  # (a rule may be user code: a Function's backward)
+                foreign = True
         else:
             in_grads = gate.backward(node, g)
             _check_count(gate, in_grads, node.inputs)
@@ -399,7 +401,9 @@ def _walk(
                 # May later sums add into this array in place? Only if nobody else can see
                 # it: a fresh array (rules never return one the graph keeps), or the upstream
                 # gradient we own (or a writable view of it) handed down by a single-input gate.
-                if gi.base is None and gi is not g:
+                if foreign:
+                    owned = False
+                elif gi.base is None and gi is not g:
                     owned = True
                 # (from here on gi.base is not None, so `gi.base is g.base` means a shared base)
                 elif gi is g or gi.base is g or gi.base is g.base:

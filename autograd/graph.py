@@ -38,6 +38,9 @@ ALL = None
 #: gates: mul, matmul, linear, conv, einsum). An input is then checked only when another input
 #: needs a gradient (PyTorch saves ``other`` for ``x * other`` only when x requires grad).
 OTHERS = "others"
+#: ``reads=PAIR``: inputs 0 and 1 are each read for the other's gradient, later ones (a bias) by
+#: none (linear, conv: with W frozen and only the bias trained, x is never read).
+PAIR = "pair"
 
 
 class Gate:
@@ -49,8 +52,8 @@ class Gate:
     shape and casts them to its dtype. Rules are written with Tensor operations, so the same rule
     also runs under ``create_graph``.
 
-    ``reads`` names the inputs whose *values* the rule reads (``ALL``, ``OTHERS``, or a tuple of
-    positions: ``()`` for add, reshape, getitem...); an input it reads that is changed in place
+    ``reads`` names the inputs whose *values* the rule reads (``ALL``, ``OTHERS``, ``PAIR``, or a
+    tuple of positions: ``()`` for add, reshape, getitem...); an input it reads that is changed in place
     after the gate ran makes ``backward`` raise instead of using the new values. ``saves_output``: the rule
     reads the gate's own output (exp, tanh, softmax...), which must not change in place either.
     """
@@ -205,6 +208,8 @@ def reads_input(node: Node, i: int) -> bool:
         return True
     if reads is OTHERS:  # read for the other inputs' gradients: is one of them wanted?
         return any(edge is not None for j, edge in enumerate(node.next) if j != i)
+    if reads is PAIR:  # x for W's gradient, W for x's
+        return i < 2 and node.next[1 - i] is not None
     return i in reads
 
 

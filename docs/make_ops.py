@@ -28,6 +28,8 @@ def _family(gate) -> str:
 def _reads(gate) -> str:
     if gate.reads == "others":
         return "each for the others"
+    if gate.reads == "pair":
+        return "0 and 1, each for the other"
     if gate.reads is None:
         return "all"
     return ", ".join(str(i) for i in gate.reads) if gate.reads else "none"

@@ -308,13 +308,13 @@ def threshold(x: Tensor, threshold: float, value: float, inplace: bool = False) 
     """x where x > threshold, ``value`` elsewhere (the gradient is 0 there, at the threshold
     too). ``inplace`` is accepted and computed out of place."""
     x = _tensor(x)
-    return where(x.data > threshold, x, value)
+    return where(x.data <= threshold, value, x)  # (NaN is not <= anything: it stays)
 
 
 def hardshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
     """x where |x| > lambd, 0 elsewhere (gradient 0 at |x| = lambd, as in PyTorch)."""
     x = _tensor(x)
-    return where(np.abs(x.data) > lambd, x, 0.0)
+    return where(np.abs(x.data) <= lambd, 0.0, x)  # (NaN stays NaN, as in PyTorch)
 
 
 def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
@@ -323,7 +323,8 @@ def softshrink(x: Tensor, lambd: float = 0.5) -> Tensor:
     x = _tensor(x)
     if not lambd >= 0:
         raise ValueError(f"softshrink: lambd must be >= 0, got {lambd}")
-    return where(x.data > lambd, x - lambd, where(x.data < -lambd, x + lambd, 0.0))
+    inside = np.abs(x.data) <= lambd  # (NaN is not inside: it stays NaN, as in PyTorch)
+    return where(inside, 0.0, where(x.data > lambd, x - lambd, x + lambd))
 
 
 def tanhshrink(x: Tensor) -> Tensor:

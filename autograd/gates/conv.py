@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ..graph import OTHERS, Node, gate, modes
+from ..graph import OTHERS, PAIR, Node, gate, modes
 from ..tensor import Tensor, _recorded, _wrap
 from . import conv_rows
 from ._common import _t, record
@@ -508,8 +508,8 @@ _CONV_RULE = (
     "batch and positions"
 )
 _CONV = {
-    1: gate("conv1d", _CONV_RULE, reads=OTHERS)(_conv_rule),
-    2: gate("conv2d", _CONV_RULE, reads=OTHERS)(_conv_rule),
+    1: gate("conv1d", _CONV_RULE, reads=PAIR)(_conv_rule),
+    2: gate("conv2d", _CONV_RULE, reads=PAIR)(_conv_rule),
 }
 CONV1D, CONV2D = _CONV[1], _CONV[2]
 for _gate in (CONV1D, CONV2D):
@@ -681,8 +681,8 @@ _CONV_T_RULE = (
     "(conv_weight_grad), the bias receives g summed over batch and positions"
 )
 _CONV_T = {
-    1: gate("conv_transpose1d", _CONV_T_RULE, reads=OTHERS)(_conv_transpose_rule),
-    2: gate("conv_transpose2d", _CONV_T_RULE, reads=OTHERS)(_conv_transpose_rule),
+    1: gate("conv_transpose1d", _CONV_T_RULE, reads=PAIR)(_conv_transpose_rule),
+    2: gate("conv_transpose2d", _CONV_T_RULE, reads=PAIR)(_conv_transpose_rule),
 }
 for _gate in _CONV_T.values():
     _gate.on_arrays(_conv_transpose_arrays)

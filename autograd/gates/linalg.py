@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..graph import OTHERS, Node, gate
+from ..graph import OTHERS, PAIR, Node, gate
 from ..tensor import Tensor, _recorded, _wrap
 from ._common import _t, normalize_axis, pair
 
@@ -125,7 +125,7 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
 @gate(
     "linear",
     "x receives g @ W; W receives g^T @ x summed over the batch; b receives sum(g)",
-    reads=OTHERS,
+    reads=PAIR,
 )
 def LINEAR(node: Node, g: Tensor) -> tuple:
     x, w = node.inputs[0], node.inputs[1]

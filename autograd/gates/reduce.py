@@ -199,8 +199,8 @@ def std(
 
     v = var(x, axis, unbiased, keepdims, dim=dim, keepdim=keepdim, correction=correction,
             ddof=ddof)  # fmt: skip
-    positive = v > 0
-    return where(positive, sqrt(where(positive, v, 1.0)), 0.0)  # (the 0 branch: no gradient)
+    zero = v == 0  # (NaN and inf variances go through sqrt as they are)
+    return where(zero, 0.0, sqrt(where(zero, 1.0, v)))  # (the 0 branch: no gradient)
 
 
 # --- prod --------------------------------------------------------------------------------------

@@ -294,9 +294,9 @@ def int_first(index: Any) -> tuple[tuple, tuple] | None:
     rest: list[Any] = []
     for i, is_int in zip(index, ints):
         if is_int:
-            first.append(i)
-        elif i is None:
-            rest.append(None)
+            first.append(int(i))  # (a 0-d array would make NumPy index by copy, not view)
+        elif i is None or isinstance(i, (bool, np.bool_)):  # new axes: they take no dimension
+            rest.append(i)
         elif i is Ellipsis:
             first.append(Ellipsis)
             rest.append(Ellipsis)

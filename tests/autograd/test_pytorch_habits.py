@@ -108,3 +108,47 @@ def test_a_second_backward_accumulates_into_the_same_grad_tensor():
     with pytest.raises(ag.ModifiedError):
         z.backward()
     assert y.tolist() == [5.0, 5.0]
+
+
+def test_gradients_a_user_function_returns_are_never_added_into_in_place():
+    class Twice(ag.Function):  # hands the same array to both inputs
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, g):
+            h = g * 1.0
+            return h, h
+
+    a, b = f64(0.0, 0.0), f64(0.0, 0.0)
+    for _ in range(2):
+        Twice.apply(a, b).sum().backward()
+    assert a.grad.tolist() == b.grad.tolist() == [2.0, 2.0]
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+
+
+def test_a_0d_tensor_index_beside_an_array_writes_into_the_tensor():
+    x = ag.zeros((2, 3, 4))
+    x[ag.tensor(1), :, [0, 2]] = -1.0
+    assert (x.data == -1).sum() == 6 and (x.data[1][:, [0, 2]] == -1).all()
+    assert ag.zeros((2, 3, 4))[0, True, :, [0, 1]].shape == (2, 3)  # True: a new axis
+
+
+def test_std_of_nan_or_inf_is_nan_not_zero():
+    out = ag.tensor([[1.0, np.nan, 3.0], [1.0, 2.0, np.inf]]).std(1)
+    assert np.isnan(out.data).all()
+
+
+def test_a_bias_trained_alone_lets_x_change_after_linear_and_conv():
+    w, b = ag.tensor(np.ones((4, 3))), ag.tensor(np.zeros(4), requires_grad=True)
+    x = f64(1.0, 2.0, 3.0) * 1
+    y = ag.linear(x, w, b)
+    x.add_(1)  # x is read only for W's gradient, and W is frozen
+    y.sum().backward()
+    assert b.grad.tolist() == [1.0] * 4
+    img = f64(*range(6)).reshape(1, 1, 2, 3) * 1
+    out = ag.conv2d(img, ag.tensor(np.ones((2, 1, 1, 2))), b[:2])
+    img.mul_(2)
+    out.sum().backward()
+    assert b.grad.tolist() == [1.0 + 4, 1.0 + 4, 1.0, 1.0]

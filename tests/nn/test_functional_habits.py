@@ -534,3 +534,9 @@ def test_implicit_softmax_dim_matches_pytorch(name, ndim):
     with pytest.warns(UserWarning, match=f"Implicit dimension choice for {name}"):
         theirs = getattr(torch.nn.functional, name)(torch.tensor(x)).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+
+
+def test_threshold_and_the_shrinks_keep_nan():
+    x = ag.tensor([float("nan"), 0.05, 0.3, -0.7])
+    for out in (F.threshold(x, 0.1, 20.0), F.hardshrink(x), F.softshrink(x)):
+        assert np.isnan(out.data[0]) and not np.isnan(out.data[1:]).any()
