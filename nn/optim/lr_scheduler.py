@@ -102,8 +102,8 @@ class LRScheduler:
 
 
 # --- closed forms -------------------------------------------------------------------------------
-class LambdaLR(LRScheduler):
-    """``lr = initial_lr * lr_lambda(epoch)``; one function, or one per group. The functions are
+class _WithLambdas(LRScheduler):
+    """A scheduler driven by ``lr_lambda``: one function, or one per group. The functions are
     not saved by ``state_dict`` (rebuild them, then load)."""
 
     _not_state = LRScheduler._not_state | {"lr_lambdas"}
@@ -114,8 +114,13 @@ class LambdaLR(LRScheduler):
         lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
         last_epoch: int = -1,
     ) -> None:
-        self.lr_lambdas = _lambdas(lr_lambda, optimizer, "LambdaLR")
+        self.lr_lambdas = _lambdas(lr_lambda, optimizer, type(self).__name__)
         super().__init__(optimizer, last_epoch)
+
+
+class LambdaLR(_WithLambdas):
+    """``lr = initial_lr * lr_lambda(epoch)``; one function, or one per group. The functions are
+    not saved by ``state_dict`` (rebuild them, then load)."""
 
     def get_lr(self) -> list[float]:
         return [base * f(self.last_epoch) for f, base in zip(self.lr_lambdas, self.base_lrs)]
@@ -289,20 +294,9 @@ class OneCycleLR(LRScheduler):
 
 
 # --- chainable: each step scales the current lr ------------------------------------------------
-class MultiplicativeLR(LRScheduler):
+class MultiplicativeLR(_WithLambdas):
     """``lr <- lr * lr_lambda(epoch)`` at every step after the first; one function, or one per
     group. The functions are not saved by ``state_dict`` (rebuild them, then load)."""
-
-    _not_state = LRScheduler._not_state | {"lr_lambdas"}
-
-    def __init__(
-        self,
-        optimizer: Optimizer,
-        lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
-        last_epoch: int = -1,
-    ) -> None:
-        self.lr_lambdas = _lambdas(lr_lambda, optimizer, "MultiplicativeLR")
-        super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
         if self._is_initial:
