@@ -591,8 +591,14 @@ def _expand(self: Tensor, *sizes: Any) -> Tensor:
 @_method("repeat")
 def _repeat(self: Tensor, *repeats: Any) -> Tensor:
     """``self`` repeated ``repeats`` times along each dimension (PyTorch's ``repeat``, NumPy's
-    ``tile``)."""
-    return tile(self, _varargs(repeats))
+    ``tile``). At least one count per dimension, as PyTorch asks (``tile`` pads with 1s)."""
+    counts = _varargs(repeats)
+    if len(counts) < self.ndim:
+        raise ValueError(
+            f"repeat: {len(counts)} repeat counts for a tensor of shape {self.shape} (give at "
+            f"least one per dimension: {self.ndim})"
+        )
+    return tile(self, counts)
 
 
 @_method("flip")

@@ -630,12 +630,26 @@ def _copy(x: Tensor) -> Tensor:
     return clone(x)
 
 
-def repeat_interleave(x: Any, repeats: int, axis: int | None = None) -> Tensor:
-    """NumPy's ``repeat``: each element repeated ``repeats`` times along ``axis``."""
+def repeat_interleave(
+    x: Any, repeats: Any, axis: int | None = None, *, dim: int | None = None
+) -> Tensor:
+    """NumPy's ``repeat``: each element repeated ``repeats`` times along ``axis``/``dim``; with
+    one count per element (a list or tensor), each its own number of times."""
     x = _t(x)
+    axis = dim_arg(axis, dim, "repeat_interleave")
     if axis is None:
         x, axis = reshape(x, (-1,)), 0
     axis = axis % x.ndim
+    if not isinstance(repeats, (int, np.integer)):  # one count per element: gather them
+        from .indexing import index_select  # (indexing builds on this module)
+
+        counts = np.asarray(repeats.data if isinstance(repeats, Tensor) else repeats)
+        if counts.ndim != 1 or counts.shape[0] != x.shape[axis] or (counts < 0).any():
+            raise ValueError(
+                f"repeat_interleave: repeats {counts.tolist()} must be {x.shape[axis]} "
+                f"non-negative counts, one per element of dimension {axis} of shape {x.shape}"
+            )
+        return index_select(x, axis, np.repeat(np.arange(x.shape[axis]), counts))
     if repeats == 1:
         return _copy(x)  # (reshaping and broadcasting by 1 would give a view of x)
     spread = unsqueeze(x, axis + 1)

@@ -152,3 +152,16 @@ def test_a_bias_trained_alone_lets_x_change_after_linear_and_conv():
     img.mul_(2)
     out.sum().backward()
     assert b.grad.tolist() == [1.0 + 4, 1.0 + 4, 1.0, 1.0]
+
+
+def test_repeat_interleave_with_one_count_per_element_and_repeat_needs_every_dimension():
+    x = ag.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = x.repeat_interleave(ag.tensor([1, 0, 3]), dim=1)
+    assert y.tolist() == [[0.0, 2.0, 2.0, 2.0], [3.0, 5.0, 5.0, 5.0]]
+    y.sum().backward()
+    assert x.grad.tolist() == [[1.0, 0.0, 3.0]] * 2
+    with pytest.raises(ValueError, match="repeat_interleave: repeats"):
+        x.repeat_interleave([1, 2], dim=1)
+    with pytest.raises(ValueError, match=r"repeat: 1 repeat counts for a tensor of shape \(2, 3\)"):
+        x.repeat(2)
+    assert x.repeat(1, 2).shape == (2, 6) and x.repeat(2, 1, 1).shape == (2, 2, 3)
