@@ -310,7 +310,7 @@ def _route(node: Node, g: Tensor, a_wins: np.ndarray) -> tuple:
 @gate("maximum", "routes: the larger input receives the gradient; ties split it evenly")
 def MAXIMUM(node: Node, g: Tensor) -> tuple:
     a, b = node.inputs
-    return _route(node, g, a.data > b.data)
+    return _route(node, g, (a.data > b.data) | np.isnan(a.data))  # (a NaN is the output: it wins)
 
 
 maximum = _binary(MAXIMUM, np.maximum, "z = max(a, b)")
@@ -319,7 +319,7 @@ maximum = _binary(MAXIMUM, np.maximum, "z = max(a, b)")
 @gate("minimum", "routes: the smaller input receives the gradient; ties split it evenly")
 def MINIMUM(node: Node, g: Tensor) -> tuple:
     a, b = node.inputs
-    return _route(node, g, a.data < b.data)
+    return _route(node, g, (a.data < b.data) | np.isnan(a.data))  # (a NaN is the output: it wins)
 
 
 minimum = _binary(MINIMUM, np.minimum, "z = min(a, b)")

@@ -165,3 +165,11 @@ def test_repeat_interleave_with_one_count_per_element_and_repeat_needs_every_dim
     with pytest.raises(ValueError, match=r"repeat: 1 repeat counts for a tensor of shape \(2, 3\)"):
         x.repeat(2)
     assert x.repeat(1, 2).shape == (2, 6) and x.repeat(2, 1, 1).shape == (2, 2, 3)
+
+
+def test_maximum_and_minimum_send_the_gradient_to_a_nan_they_return():
+    for op in (ag.maximum, ag.minimum):
+        a = ag.tensor([float("nan"), 1.0, 2.0], requires_grad=True)
+        b = ag.tensor([1.0, float("nan"), 2.0], requires_grad=True)
+        op(a, b).sum().backward()
+        assert a.grad.tolist() == [1.0, 0.0, 0.5] and b.grad.tolist() == [0.0, 1.0, 0.5]
