@@ -115,6 +115,14 @@ def record(
 # --- broadcasting -------------------------------------------------------------------------------
 
 
+def broadcasts_to(shape: tuple, target: tuple) -> bool:
+    """Whether an array of ``shape`` broadcasts to ``target`` without changing it."""
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
+
+
 def broadcast_axes(have: tuple, want: tuple) -> tuple:
     """The axes of ``have`` that broadcasting ``want`` up to it created or stretched."""
     extra = len(have) - len(want)

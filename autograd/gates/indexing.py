@@ -18,7 +18,7 @@ import numpy as np
 
 from ..graph import Node, gate
 from ..tensor import Tensor, _wrap
-from ._common import _t, along_axis, dim_arg, normalize_axis, pair, record
+from ._common import _t, along_axis, broadcasts_to, dim_arg, normalize_axis, pair, record
 from .reduce import ValuesIndices
 
 # --- checking arguments ------------------------------------------------------------------------
@@ -293,11 +293,7 @@ def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
         raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
     if isinstance(value, Tensor) and value.ndim:
         raise ValueError(f"masked_fill: value must be a number or a 0-d tensor, got {value.shape}")
-    try:
-        fits = np.broadcast_shapes(m.shape, x.shape) == x.shape
-    except ValueError:
-        fits = False
-    if not fits:
+    if not broadcasts_to(m.shape, x.shape):
         raise ValueError(
             f"masked_fill: mask of shape {m.shape} does not broadcast to the input's {x.shape}"
         )

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..graph import OTHERS, PAIR, Node, gate
 from ..tensor import Tensor, _recorded, _wrap
-from ._common import _t, normalize_axis, pair
+from ._common import _t, broadcasts_to, normalize_axis, pair
 
 
 def matmul(a: Any, b: Any) -> Tensor:
@@ -226,11 +226,7 @@ def _scaled_sum(op: str, input: Any, product: Tensor, beta: Any, alpha: Any) -> 
     """``beta * input + alpha * product``, input broadcasting to the product's shape; with
     ``beta = 0`` input's values are not read (its NaN and inf do not reach the result)."""
     input = _t(input)
-    try:
-        fits = np.broadcast_shapes(input.shape, product.shape) == product.shape
-    except ValueError:
-        fits = False
-    if not fits:
+    if not broadcasts_to(input.shape, product.shape):
         raise ValueError(
             f"{op}: input of shape {input.shape} does not broadcast to the product's shape "
             f"{product.shape}"

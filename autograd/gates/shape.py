@@ -285,10 +285,12 @@ def int_first(index: Any) -> tuple[tuple, tuple] | None:
     step agrees (no integer, no array, or all of them adjacent)."""
     if not isinstance(index, tuple):
         return None
+    arrays = [type(i) is np.ndarray and i.ndim > 0 for i in index]
+    if not any(arrays):  # (the common case, x[:, 0]: nothing more to look at)
+        return None
     ints = [_is_int(i) for i in index]
-    arrays = [isinstance(i, np.ndarray) and i.ndim > 0 for i in index]
     advanced = [k for k, (a, b) in enumerate(zip(ints, arrays)) if a or b]
-    if not any(ints) or not any(arrays) or advanced[-1] - advanced[0] + 1 == len(advanced):
+    if not any(ints) or advanced[-1] - advanced[0] + 1 == len(advanced):
         return None
     first: list[Any] = []
     rest: list[Any] = []
