@@ -31,6 +31,8 @@ from .graph import (
     Node,
     check_backward,
     check_leaf,
+    enter_grad_mode,
+    exit_scope,
     modes,
     reads_input,
     set_grad_enabled,
@@ -272,9 +274,11 @@ def run_backward(
     into an array in place only when nobody else can see it ("owned"). Under ``create_graph``
     gradients are Tensors, so the pass is itself recorded.
     """
-    plain = not create_graph
-    with set_grad_enabled(create_graph):
-        return _walk(roots, root_grads, retain_graph, plain, capture, only)
+    token = enter_grad_mode(create_graph)
+    try:
+        return _walk(roots, root_grads, retain_graph, not create_graph, capture, only)
+    finally:
+        exit_scope(token)
 
 
 def _walk(

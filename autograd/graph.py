@@ -310,13 +310,14 @@ class Modes:
     """The recording state one thread sees: immutable, replaced as a whole when a mode changes,
     so a context manager restores exactly what it found."""
 
-    __slots__ = ("enabled", "scope", "anomaly", "inference", "_flipped", "_scoped")
+    __slots__ = ("enabled", "scope", "anomaly", "inference", "fast", "_flipped", "_scoped")
 
     def __init__(self, enabled: bool, scope: str | None, anomaly: Any, inference: bool) -> None:
         self.enabled = enabled  # record gates?
         self.scope = scope  # dotted name of the nn.Module whose forward is running (for drawing)
         self.anomaly = anomaly  # False, "trace" (where each gate ran) or "check" (and NaN/inf)
         self.inference = inference  # inside inference_mode()
+        self.fast = enabled and not anomaly  # record, with nothing extra (the hot paths' test)
         self._flipped: Modes | None = None  # the same modes with `enabled` flipped, once made
         self._scoped: dict[str | None, Modes] = {}  # the same modes in other scopes, once made
 
@@ -527,6 +528,12 @@ def enter_scope(name: str | None) -> contextvars.Token:
 
 def exit_scope(token: contextvars.Token) -> None:
     _MODES.reset(token)
+
+
+def enter_grad_mode(enabled: bool) -> contextvars.Token:
+    """Record (or not) from now on until ``exit_scope(token)``: the cheap form of
+    ``with set_grad_enabled(enabled):`` that every backward pass enters."""
+    return _MODES.set(_MODES.get().with_enabled(enabled))
 
 
 class AnomalyError(FloatingPointError):

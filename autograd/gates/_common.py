@@ -223,11 +223,8 @@ def as_view(out: Tensor, x: Tensor) -> Tensor:
         c = xe.counter
     else:
         root = x
-        c = counter(x)
-    e = _Extra()
-    e.base = root
-    e.counter = c
-    out._extra = e
+        c = counter(x) if xe is None or xe.counter is None else xe.counter
+    out._extra = _Extra(c, root)
     # Only a base that can get a new history needs its views listed: not a leaf that requires
     # grad (it may change in place only under no_grad, unrecorded), and not under no_grad.
     if (root.grad_fn is not None or not root.requires_grad) and modes().enabled:
