@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..graph import Node, gate
-from ..tensor import Tensor, _recorded, _wrap
+from ..tensor import Tensor, _recorded1, _wrap
 from ._common import (
     DimensionError,
     _t,
@@ -55,7 +55,7 @@ def _view_result(g: Any, out: np.ndarray, x: Tensor, attrs: Any) -> Tensor:
     """A shape gate's output: recorded when needed, and marked as a view of ``x`` when NumPy made
     it one (one version counter; an in-place change through it reaches ``x``)."""
     if x.requires_grad:
-        t = _recorded(g, out, (x,), None, attrs)
+        t = _recorded1(g, out, x, None, attrs)
     else:
         t = _wrap(out)
     base = out.base
@@ -85,7 +85,7 @@ def permute(x: Any, axes: Sequence[int] | None = None) -> Tensor:
     if axes is None:  # reverse the axes (``.T``): always a permutation, so nothing to check
         if nd < 2:
             return x
-        axes = tuple(range(nd - 1, -1, -1))
+        axes = (1, 0) if nd == 2 else tuple(range(nd - 1, -1, -1))  # (w.T: the common case)
     else:
         axes = tuple(int(a) % max(nd, 1) for a in axes)
         if sorted(axes) != list(range(nd)):
