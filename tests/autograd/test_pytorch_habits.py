@@ -173,3 +173,19 @@ def test_maximum_and_minimum_send_the_gradient_to_a_nan_they_return():
         b = ag.tensor([1.0, float("nan"), 2.0], requires_grad=True)
         op(a, b).sum().backward()
         assert a.grad.tolist() == [1.0, 0.0, 0.5] and b.grad.tolist() == [0.0, 1.0, 0.5]
+
+
+def test_second_order_through_a_relu_mask_is_zero_where_pytorch_gives_zeros():
+    # README, differences: the first gradient is a constant (its mask is not a function of x
+    # where it is differentiable); hessian and hvp give PyTorch's zeros, and a gradient that also
+    # goes through a weight keeps its second-order path.
+    from autograd import functional
+
+    x = f64(1.0, -2.0, 3.0)
+    (g,) = ag.grad(x.relu().sum(), x, create_graph=True)
+    assert g.tolist() == [1.0, 0.0, 1.0] and not g.requires_grad
+    assert functional.hessian(lambda v: v.relu().sum(), x).tolist() == [[0.0] * 3] * 3
+    w = f64(2.0, 2.0, 2.0)
+    (g,) = ag.grad((x * w).relu().sum(), x, create_graph=True)  # g = w * mask
+    g.sum().backward()
+    assert w.grad.tolist() == [1.0, 0.0, 1.0]
