@@ -17,9 +17,21 @@ from typing import Any
 import numpy as np
 
 from ..graph import Gate, Node, gate
-from ..tensor import Tensor, _from_node
-from ._common import _t, float_data, pair
-from .elementwise import _binary, _times_local, _unary, clip, exp, log, sigmoid, sqrt, where
+from ..tensor import DEFAULT_FLOAT, Tensor, _from_node
+from ._common import _t, float_data, pair, result_dtype
+from .elementwise import (
+    _binary,
+    _times_local,
+    _unary,
+    cast,
+    clip,
+    exp,
+    in_dtype_of,
+    log,
+    sigmoid,
+    sqrt,
+    where,
+)
 
 
 def _function(
@@ -229,6 +241,9 @@ def xlogy(x: Any, y: Any) -> Tensor:
     an entropy, where 0 ln 0 counts as 0. x receives g ln(y) and y receives g x / y, both 0 where
     x = 0 (a ``where`` around mul and log; integers give float32)."""
     x, y = pair(x, y)
+    dtype = result_dtype(x.data, y.data)  # both in the result's dtype before ln(y) is taken
+    dtype = dtype if dtype.kind == "f" else DEFAULT_FLOAT
+    x, y = cast(x, dtype), cast(y, dtype)
     try:
         zero = (x.data == 0) & ~np.isnan(y.data)
     except ValueError:
@@ -253,10 +268,11 @@ def _inverse_where_zero(r: Tensor) -> Tensor:
     "y receives g x / (x^2 + y^2), x receives -g y / (x^2 + y^2); both 0 at the origin",
 )
 def ATAN2(node: Node, g: Tensor) -> tuple:
-    y, x = node.inputs
+    y0, x0 = node.inputs
+    y, x = in_dtype_of(g, y0), in_dtype_of(g, x0)
     inv = _inverse_where_zero(y * y + x * x)
-    return (g * (x * inv) if y.requires_grad else None), (
-        g * (-y * inv) if x.requires_grad else None
+    return (g * (x * inv) if y0.requires_grad else None), (
+        g * (-y * inv) if x0.requires_grad else None
     )
 
 
@@ -269,10 +285,11 @@ order). Integers give float32. Gradients: y receives g x / (x^2 + y^2), x receiv
 
 @gate("hypot", "a receives g a / z, b receives g b / z, z the output; both 0 where z = 0")
 def HYPOT(node: Node, g: Tensor) -> tuple:
-    a, b = node.inputs
+    a0, b0 = node.inputs
+    a, b = in_dtype_of(g, a0), in_dtype_of(g, b0)
     inv = _inverse_where_zero(hypot(a, b))  # (recomputed: one ufunc, and differentiable)
-    return (g * (a * inv) if a.requires_grad else None), (
-        g * (b * inv) if b.requires_grad else None
+    return (g * (a * inv) if a0.requires_grad else None), (
+        g * (b * inv) if b0.requires_grad else None
     )
 
 
@@ -285,9 +302,10 @@ there)."""
 
 @gate("logaddexp", "a receives g * sigmoid(a - b), b receives g * sigmoid(b - a)")
 def LOGADDEXP(node: Node, g: Tensor) -> tuple:
-    a, b = node.inputs
-    return (g * sigmoid(a - b) if a.requires_grad else None), (
-        g * sigmoid(b - a) if b.requires_grad else None
+    a0, b0 = node.inputs
+    a, b = in_dtype_of(g, a0), in_dtype_of(g, b0)
+    return (g * sigmoid(a - b) if a0.requires_grad else None), (
+        g * sigmoid(b - a) if b0.requires_grad else None
     )
 
 

@@ -81,6 +81,13 @@ def _unary(g: Any, out: np.ndarray, x: Tensor, saved: Any = None) -> Tensor:
     return _wrap(out)
 
 
+def in_dtype_of(g: Tensor, t: Tensor) -> Tensor:
+    """Input ``t`` in the gradient's dtype, which is the result's: a local derivative computed in
+    a narrower input dtype (float16 beside float64, or an unsigned integer, which wraps when
+    negated) would lose what the gradient keeps."""
+    return t if t.data.dtype == g.data.dtype else cast(t, g.data.dtype)
+
+
 def _times_local(g: Tensor, local: Tensor) -> Tensor:
     """g * local, but exactly 0 wherever g is 0, so an infinite or NaN local derivative on a branch
     that ``where`` did not take (sqrt or log of a masked-out value) cannot leak into the result."""
@@ -126,8 +133,9 @@ mul = _binary(MUL, np.multiply, "z = a * b")
 @gate("div", "a receives g / b; b receives -g * a / b^2")
 def DIV(node: Node, g: Tensor) -> tuple:
     a, b = node.inputs
-    ga = _times_local(g, 1.0 / b) if a.requires_grad else None
-    gb = _times_local(g, -a / (b * b)) if b.requires_grad else None
+    ra, rb = in_dtype_of(g, a), in_dtype_of(g, b)
+    ga = _times_local(g, 1.0 / rb) if a.requires_grad else None
+    gb = _times_local(g, -ra / (rb * rb)) if b.requires_grad else None
     return ga, gb
 
 
@@ -149,9 +157,10 @@ NEG.on_arrays(NEG.backward)
 
 @gate("pow", "a receives g * b * a^(b-1); b receives g * a^b * ln(a) (0 where a = 0)")
 def POW(node: Node, g: Tensor) -> tuple:
-    a, b = node.inputs
+    a0, b0 = node.inputs
+    a, b = in_dtype_of(g, a0), in_dtype_of(g, b0)
     ga = None
-    if a.requires_grad:
+    if a0.requires_grad:
         zeros = b.data == 0
         if zeros.any():  # d(a^0)/da = 0, also where a^(b-1) overflows (a = 0): never 0 * inf
             with np.errstate(divide="ignore", over="ignore"):
@@ -161,7 +170,7 @@ def POW(node: Node, g: Tensor) -> tuple:
         else:
             ga = _times_local(g, b * a ** (b - 1.0))
     gb = None
-    if b.requires_grad:
+    if b0.requires_grad:
         zero = Tensor(a.data == 0)
         gb = _times_local(g, where(zero, 0.0, a**b * log(where(zero, 1.0, a))))
     return ga, gb

@@ -189,3 +189,27 @@ def test_second_order_through_a_relu_mask_is_zero_where_pytorch_gives_zeros():
     (g,) = ag.grad((x * w).relu().sum(), x, create_graph=True)  # g = w * mask
     g.sum().backward()
     assert w.grad.tolist() == [1.0, 0.0, 1.0]
+
+
+# --- rules compute in the result's dtype -------------------------------------------------------
+
+
+def test_division_gradients_use_the_result_dtype_not_a_narrower_input():
+    b = ag.tensor([2.0], requires_grad=True)
+    (ag.tensor(np.array([3], np.uint8)) / b).sum().backward()  # -a / b^2, a not wrapped as uint8
+    assert b.grad.tolist() == [-0.75]
+    b = ag.tensor([2.0, 2.0], requires_grad=True)
+    (ag.tensor([True, False]) / b).sum().backward()
+    assert b.grad.tolist() == [-0.25, 0.0]
+    x = f64(1.0)
+    (x / ag.tensor(np.array([3.1], np.float16))).sum().backward()  # 1 / b in float64
+    assert x.grad.tolist() == [1 / float(np.float16(3.1))]
+
+
+def test_pow_exponent_gradient_and_xlogy_use_the_result_dtype():
+    e = f64(2.0)
+    (ag.tensor(np.array([1.5], np.float16)) ** e).sum().backward()  # g a^b ln(a), in float64
+    assert e.grad.tolist() == [1.5**2 * np.log(1.5)]
+    y16 = ag.tensor(np.array([3.1], np.float16))
+    assert ag.xlogy(ag.tensor(np.array([1.0])), y16).tolist() == [np.log(float(np.float16(3.1)))]
+    assert ag.xlogy(ag.tensor(np.array([1.0], np.float16)), ag.tensor([3])).dtype == np.float16
