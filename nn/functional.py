@@ -681,6 +681,7 @@ def batch_norm(
     return xhat
 
 
+@autograd.half_in_float32
 def layer_norm(
     x: Tensor,
     normalized_shape: int | Sequence[int],

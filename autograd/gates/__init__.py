@@ -56,6 +56,7 @@ from .elementwise import (
     clone,
     div,
     exp,
+    half_in_float32,
     leaky_relu,
     log,
     maximum,
@@ -213,7 +214,7 @@ from .unfold import fold, unfold
 clamp = clip  # PyTorch's name
 
 __all__ = [
-    "amax", "amin", "index_put", "abs", "add", "batch_norm_composed", "batch_norm_train", "binary_cross_entropy", "argmax", "argmin", "avg_pool1d", "avg_pool2d", "broadcast_to", "cast", "cat",
+    "half_in_float32", "amax", "amin", "index_put", "abs", "add", "batch_norm_composed", "batch_norm_train", "binary_cross_entropy", "argmax", "argmin", "avg_pool1d", "avg_pool2d", "broadcast_to", "cast", "cat",
     "chunk", "clip", "clone", "concatenate", "conv1d", "conv2d", "div", "dot", "embedding", "exp",
     "expand", "flatten", "flip", "getitem", "leaky_relu", "linear", "log", "log_softmax", "logsumexp", "lstm_composed", "lstm_states",
     "lp_pool1d", "lp_pool2d", "matmul", "max", "max_pool1d", "max_pool2d", "maximum", "mean",

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from ._common import _t, pair
-from .elementwise import abs, clip, sqrt, where
+from .elementwise import abs, clip, half_in_float32, sqrt, where
 from .linalg import matmul
 from .reduce import amax
 from .reduce import sum as _sum
@@ -59,6 +59,7 @@ def _check_p(op: str, p: Any) -> float:
     return float(p)
 
 
+@half_in_float32
 def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """The cosine of the angle between x1 and x2 along ``dim`` (broadcast to one shape first):
     ``sum((x1 / max(|x1|, eps)) * (x2 / max(|x2|, eps)))``, each vector divided by its norm first
@@ -80,6 +81,7 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
     return _sum((x1 / n1) * (x2 / n2), dim)  # cos = <x1/|x1|, x2/|x2|>
 
 
+@half_in_float32
 def pairwise_distance(
     x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False
 ) -> Tensor:
@@ -106,6 +108,7 @@ _CDIST_MODES = (
 )
 
 
+@half_in_float32
 def cdist(
     x1: Any,
     x2: Any,
@@ -152,6 +155,7 @@ def cdist(
     return _norm(diff, p, -1, False)
 
 
+@half_in_float32
 def normalize(x: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
     """x divided by its p-norm along ``dim``, the norm clamped below at eps (a constant there:
     no gradient through it), PyTorch's ``nn.functional.normalize``."""

@@ -9,6 +9,7 @@ input's shape.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -79,6 +80,34 @@ def _unary(g: Any, out: np.ndarray, x: Tensor, saved: Any = None) -> Tensor:
     if x.requires_grad:
         return _recorded1(g, out if type(out) is np.ndarray else np.asarray(out), x, saved)
     return _wrap(out)
+
+
+_FLOAT16, _FLOAT32 = np.dtype(np.float16), np.dtype(np.float32)
+
+
+def half_in_float32(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` computed in float32 when its floating-point tensor arguments are all float16, the
+    result (or each result) cast back to float16, as PyTorch's CPU kernels accumulate half
+    precision: a float16 sum of squares overflows once it passes 65504, and a float16 running
+    sum stops at 2048. (Mixed with a wider float, the wider dtype is the result's anyway.)"""
+
+    def back(r: Any) -> Any:
+        if isinstance(r, tuple):
+            return tuple(back(v) for v in r)
+        return cast(r, _FLOAT16) if isinstance(r, Tensor) and r.data.dtype == _FLOAT32 else r
+
+    @functools.wraps(fn)
+    def in_float32(*args: Any, **kwargs: Any) -> Any:
+        floats = [a.data.dtype for a in args if isinstance(a, Tensor) and a.data.dtype.kind == "f"]
+        if not floats or any(d != _FLOAT16 for d in floats):
+            return fn(*args, **kwargs)
+        args = tuple(
+            cast(a, _FLOAT32) if isinstance(a, Tensor) and a.data.dtype == _FLOAT16 else a
+            for a in args
+        )
+        return back(fn(*args, **kwargs))
+
+    return in_float32
 
 
 def in_dtype_of(g: Tensor, t: Tensor) -> Tensor:

@@ -10,6 +10,7 @@ import numpy as np
 from ..graph import Node, gate
 from ..tensor import Tensor, _from_node
 from ._common import _t, dim_arg, normalize_axis, record
+from .elementwise import half_in_float32
 
 
 def _check_float(x: Tensor, op: str) -> None:
@@ -193,6 +194,7 @@ def _check_batch_norm(x: Tensor, weight: Tensor | None, bias: Tensor | None) -> 
         )
 
 
+@half_in_float32
 def batch_norm_train(
     x: Any, weight: Any = None, bias: Any = None, eps: float = 1e-5
 ) -> tuple[Tensor, np.ndarray, np.ndarray]:

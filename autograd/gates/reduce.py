@@ -15,6 +15,7 @@ import numpy as np
 from ..graph import Node, gate
 from ..tensor import DEFAULT_FLOAT, Tensor, _from_node, _recorded1, _wrap
 from ._common import _t, along_axis, broadcast_axes, broadcast_view, dim_arg, normalize_axis, record
+from .elementwise import half_in_float32
 
 _INT64 = np.dtype(np.int64)
 
@@ -151,6 +152,7 @@ def _correction(correction: Any, ddof: Any, unbiased: Any, op: str) -> float:
     return float(value)
 
 
+@half_in_float32
 def var(
     x: Any,
     axis: Any = None,
@@ -181,6 +183,7 @@ def var(
     return sum(centred * centred, axes, keepdims or keepdim) * (1.0 / (n - c))  # composite
 
 
+@half_in_float32
 def std(
     x: Any,
     axis: Any = None,
@@ -278,6 +281,7 @@ def _prod_arrays(node: Node, g: np.ndarray) -> tuple:
 # --- norms -------------------------------------------------------------------------------------
 
 
+@half_in_float32
 def norm(
     x: Any,
     p: Any = "fro",

@@ -16,6 +16,7 @@ import numpy as np
 from ..graph import Node, gate
 from ..tensor import DEFAULT_FLOAT, Tensor, _from_node, _wrap
 from ._common import _t, dim_arg, normalize_axis, record
+from .elementwise import half_in_float32
 from .reduce import ValuesIndices
 
 _INT64 = np.dtype(np.int64)
@@ -64,6 +65,7 @@ def _running(
     return record(the_gate, out, (x,), out if keep else None, ax)
 
 
+@half_in_float32
 def cumsum(x: Any, dim: Any = None, *, dtype: Any = None, axis: Any = None) -> Tensor:
     """Running sum along ``dim``: z_k = x_0 + ... + x_k. Integers and booleans give int64."""
     return _running(x, dim, axis, dtype, "cumsum", np.cumsum, CUMSUM, False)  # z_k = sum x_j<=k

@@ -213,3 +213,39 @@ def test_pow_exponent_gradient_and_xlogy_use_the_result_dtype():
     y16 = ag.tensor(np.array([3.1], np.float16))
     assert ag.xlogy(ag.tensor(np.array([1.0])), y16).tolist() == [np.log(float(np.float16(3.1)))]
     assert ag.xlogy(ag.tensor(np.array([1.0], np.float16)), ag.tensor([3])).dtype == np.float16
+
+
+# --- float16 statistics accumulate in float32 (PyTorch's CPU kernels) ---------------------------
+
+
+def test_float16_statistics_are_computed_in_float32_and_returned_in_float16():
+    x = ag.tensor((np.arange(100) * 10).astype(np.float16))  # its sum of squares passes 65504
+    for got, want in (
+        (x.std(), np.std(np.arange(100) * 10.0, ddof=1)),
+        (x.norm(), np.linalg.norm(np.arange(100) * 10.0)),
+        (ag.tensor((np.arange(10000) % 100).astype(np.float16)).var(), 833.5),
+        (ag.ones(3000, dtype=ag.float16).cumsum(0)[-1], 3000.0),  # a float16 running sum: 2048
+    ):
+        assert got.dtype == np.float16
+        assert float(got) == pytest.approx(want, rel=1e-3)
+    xg = ag.tensor((np.arange(100) * 10).astype(np.float16), requires_grad=True)
+    xg.std().backward()
+    assert xg.grad.dtype == np.float16 and np.isfinite(xg.grad.data).all()
+    mixed = ag.cosine_similarity(x.reshape(4, 25), x.reshape(4, 25).double(), 1)
+    assert mixed.dtype == np.float64  # a wider float among the inputs decides, as before
+
+
+def test_float16_normalisation_layers_match_their_float32_result():
+    import nn.functional as F
+
+    a = (np.arange(100) * 10).astype(np.float16)
+    x, x32 = ag.tensor(a.reshape(2, 2, 25)), ag.tensor(a.reshape(2, 2, 25).astype(np.float32))
+    for f in (
+        lambda t: F.layer_norm(t, (25,)),
+        lambda t: F.batch_norm(t, None, None, training=True),
+        lambda t: F.group_norm(t, 1),
+        lambda t: F.instance_norm(t),
+    ):
+        got = f(x)
+        assert got.dtype == np.float16
+        np.testing.assert_allclose(got.data, f(x32).data, atol=4e-3)
