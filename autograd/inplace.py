@@ -82,8 +82,8 @@ def refresh_views(base: Tensor, op: str) -> None:
         return
     for ref in c.views:
         v = ref()
-        if v is None or v is base:
-            continue
+        if v is None or v is base or v._extra.base is not base:
+            continue  # (a detach()ed alias shares the counter and its views, not their history)
         fresh = getitem(base, _index_of(v, base, op))
         set_history(v, fresh.grad_fn)  # type: ignore[arg-type]
 

@@ -24,6 +24,7 @@ from ._common import (
     record,
     reduce_array_to_shape,
 )
+from .elementwise import where
 from .reduce import reduce_to_shape
 
 
@@ -413,7 +414,9 @@ def index_put(x: Any, value: Any, index: Any) -> Tensor:
 )
 def INDEX_PUT(node: Node, g: Tensor) -> tuple:
     x, value = node.inputs
-    gx = g * Tensor(_unwritten(x.shape, node.attrs)) if x.requires_grad else None
+    # (selected, not multiplied by a 0/1 mask: an inf or NaN arriving at a written position
+    # must not become NaN in x's gradient, where those old values had no effect at all)
+    gx = where(Tensor(_unwritten(x.shape, node.attrs)), g, 0.0) if x.requires_grad else None
     gv = getitem(g, node.attrs) if value.requires_grad else None
     return gx, gv
 
@@ -421,7 +424,10 @@ def INDEX_PUT(node: Node, g: Tensor) -> tuple:
 @INDEX_PUT.on_arrays
 def _index_put_arrays(node: Node, g: np.ndarray) -> tuple:
     x, value = node.inputs
-    gx = g * _unwritten(x.data.shape, node.attrs) if x.requires_grad else None
+    gx = None
+    if x.requires_grad:
+        gx = np.array(g)  # (a copy: g may be shared)
+        gx[node.attrs] = 0
     gv = g[node.attrs] if value.requires_grad else None
     return gx, gv
 

@@ -403,3 +403,40 @@ def test_an_input_is_checked_only_when_another_input_needs_its_value():
             else:  # runs: the frozen weight's gradient, which reads h, is never computed
                 out.sum().backward()
                 assert x.grad is not None, name
+
+
+# --- found by comparing random in-place programs with PyTorch ------------------------------------
+
+
+def test_writing_through_a_detached_alias_leaves_the_views_history_alone():
+    w = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    c = ag.tensor([7.0, 7.0], requires_grad=True)
+    x = w * 1
+    v = x[:2]
+    v.detach().copy_(c)  # the data changes; v's history (through x = w * 1) does not
+    (v * 1).sum().backward()
+    assert w.grad.tolist() == [1.0, 1.0, 0.0] and c.grad is None
+    k = ag.zeros(3, 3)
+    d = k.diagonal()
+    d.detach()[()] = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    assert not d.requires_grad and k.diagonal().tolist() == [1.0, 2.0, 3.0]
+    w = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x = w * 1
+    tail = x.detach()[1:]
+    x.mul_(ag.tensor([2.0, 2.0, 2.0], requires_grad=True))
+    assert not tail.requires_grad and tail.tolist() == [4.0, 6.0]
+
+
+def test_overwritten_positions_get_a_zero_gradient_even_when_inf_arrives_there():
+    x = ag.tensor([1.0, 4.0, 9.0], requires_grad=True)
+    h = x * 1
+    h[0] = 0.0  # sqrt'(0) is inf, but the old h[0] had no effect: its gradient is 0
+    with np.errstate(divide="ignore"):
+        h.sqrt().sum().backward()
+    np.testing.assert_allclose(x.grad.data, [0.0, 0.25, 1 / 6])
+    x = ag.tensor([1.0, 4.0, 9.0], requires_grad=True)
+    h = x * 1
+    h.zero_()
+    with np.errstate(divide="ignore"):
+        h.sqrt().sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
