@@ -453,6 +453,12 @@ def _walk(
     result: list[Tensor | None] = []
     for t in capture:
         slot = captured[t.grad_fn if t.grad_fn is not None else t]
+        e = t._extra
+        if slot is not None and t.grad_fn is None and e is not None and e.hooks:
+            # a leaf's hooks see its summed gradient before autograd.grad returns it, as
+            # before it would reach .grad (PyTorch's)
+            hooked = _run_hooks(e.hooks, slot[0], plain, f"a leaf of shape {t.shape}")
+            slot = [hooked, False]
         if slot is None:
             result.append(None)
         elif plain:

@@ -40,8 +40,8 @@ def _shape_arg(shape: Any) -> tuple[int, ...]:
 def reshape(x: Any, shape: Any) -> Tensor:
     x = _t(x)
     shape = _shape_arg(shape)
-    if shape == x.data.shape:
-        return x
+    if shape == x.data.shape:  # still a new tensor (a view), as PyTorch's: a hook or
+        return _view_result(RESHAPE, x.data.view(), x, shape)  # retain_grad on it is its own
     try:
         out = x.data.reshape(shape)  # same values, new shape
     except ValueError:
@@ -84,16 +84,13 @@ def permute(x: Any, axes: Sequence[int] | None = None) -> Tensor:
     x = _t(x)
     nd = x.data.ndim
     if axes is None:  # reverse the axes (``.T``): always a permutation, so nothing to check
-        if nd < 2:
-            return x
         axes = (1, 0) if nd == 2 else tuple(range(nd - 1, -1, -1))  # (w.T: the common case)
     else:
         axes = tuple(int(a) % max(nd, 1) for a in axes)
         if sorted(axes) != list(range(nd)):
             raise ValueError(f"permute: {axes} is not a permutation of the axes of shape {x.shape}")
-        if axes == tuple(range(nd)):
-            return x
-    out = x.data.transpose(axes)  # z[..., i, ...] = x[... permuted ...]
+    out = x.data.transpose(axes)  # z[..., i, ...] = x[... permuted ...] (a new view even when
+    # nothing moves, as PyTorch's)
     return _view_result(PERMUTE, out, x, axes)
 
 
@@ -214,7 +211,8 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         raise ValueError(
             f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {x.shape}"
         )
-    return reshape(x, x.shape[:s] + (int(np.prod(x.shape[s : e + 1])),) + x.shape[e + 1 :])
+    shape = x.shape[:s] + (int(np.prod(x.shape[s : e + 1])),) + x.shape[e + 1 :]
+    return x if shape == x.shape else reshape(x, shape)  # (PyTorch's flatten returns x itself)
 
 
 # --- broadcasting ------------------------------------------------------------------------------
@@ -223,8 +221,8 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 def broadcast_to(x: Any, shape: Any) -> Tensor:
     x = _t(x)
     shape = _shape_arg(shape)
-    if shape == x.data.shape:
-        return x
+    if shape == x.data.shape:  # a new tensor all the same (a view), as PyTorch's expand
+        return _view_result(BROADCAST, x.data.view(), x, shape)
     try:
         out = broadcast_view(x.data, shape)  # a read-only view: values repeated, not copied
     except ValueError:

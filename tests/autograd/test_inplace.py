@@ -440,3 +440,29 @@ def test_overwritten_positions_get_a_zero_gradient_even_when_inf_arrives_there()
     with np.errstate(divide="ignore"):
         h.sqrt().sum().backward()
     assert x.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_a_view_that_changes_nothing_is_still_a_new_tensor_with_its_own_hooks():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 1
+    p = h.permute(0)  # PyTorch: a new view, so the hook sees only p's use
+    p.register_hook(lambda g: g * 10)
+    (h + p).sum().backward()
+    assert x.grad.tolist() == [11.0, 11.0]
+    y = ag.ones(2, 3)
+    for view in (
+        y.reshape(2, 3), y.view(2, 3), y.permute(0, 1), y.transpose(0, 0), y.expand(2, 3),
+        y.squeeze(), y.view_as(y), y.movedim(0, 0), ag.ones(3).T,
+    ):  # fmt: skip
+        assert view is not y and view.data.base is not None
+    assert y.flatten(0, 0) is y and y.contiguous() is y  # PyTorch returns these as they are
+
+
+def test_autograd_grad_runs_the_hooks_of_a_leaf_it_returns_the_gradient_of():
+    calls = []
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: (calls.append(1), g * 10)[1])
+    (g,) = ag.grad((x * 3).sum(), [x])
+    assert g.tolist() == [30.0, 30.0] and calls == [1]
+    (g,) = ag.grad((x * x).sum(), [x], create_graph=True)
+    assert g.tolist() == [20.0, 40.0] and g.requires_grad
