@@ -569,8 +569,17 @@ def _reshape(self: Tensor, *shape: Any) -> Tensor:
 
 @_method("view")
 def _view(self: Tensor, *shape: Any) -> Tensor:
-    """``self`` with a new shape (a ``reshape``: a view where NumPy can make one)."""
-    return reshape(self, _varargs(shape))
+    """``self`` with a new shape, sharing its memory (writes through either reach the other).
+    As in PyTorch, an error where the layout allows no view (a transposed tensor flattened):
+    ``reshape`` copies there."""
+    out = reshape(self, _varargs(shape))
+    if self.data.size and (out._extra is None or out._extra.base is None):
+        raise RuntimeError(
+            f"view: a tensor of shape {self.shape} and strides {self.data.strides} cannot be "
+            f"viewed as shape {out.shape} without copying (its memory is not laid out in that "
+            "order); use reshape(), which copies, or contiguous().view()"
+        )
+    return out
 
 
 @_method("permute")

@@ -466,3 +466,14 @@ def test_autograd_grad_runs_the_hooks_of_a_leaf_it_returns_the_gradient_of():
     assert g.tolist() == [30.0, 30.0] and calls == [1]
     (g,) = ag.grad((x * x).sum(), [x], create_graph=True)
     assert g.tolist() == [20.0, 40.0] and g.requires_grad
+
+
+def test_view_refuses_a_layout_that_needs_a_copy_instead_of_returning_one():
+    k = ag.ones(2, 3)
+    with pytest.raises(RuntimeError, match=r"view: a tensor of shape \(3, 2\).*use reshape"):
+        k.T.view(6)  # a silent copy here would lose every write through it
+    v = k.T.contiguous().view(6)
+    assert v.shape == (6,)
+    w = k.view(6)
+    w[0] = 5.0
+    assert k[0, 0].item() == 5.0
