@@ -63,18 +63,31 @@ def pair(a: Any, b: Any) -> tuple[Tensor, Tensor]:
     return a, b
 
 
+def _promote(da: np.dtype, db: np.dtype) -> np.dtype:
+    """The higher category's dtype (int64 with float32 is float32, where NumPy says float64);
+    within one category, the wider type."""
+    ca, cb = _CATEGORY.get(da.kind, 2), _CATEGORY.get(db.kind, 2)
+    if ca != cb:
+        return da if ca > cb else db
+    return np.promote_types(da, db)
+
+
+def common_dtype(arrays: Any) -> np.dtype:
+    """PyTorch's result dtype for several tensors joined as equals (``cat``, ``stack``)."""
+    dtype = arrays[0].dtype
+    for a in arrays[1:]:
+        if a.dtype != dtype:
+            dtype = _promote(dtype, a.dtype)
+    return dtype
+
+
 def result_dtype(a: np.ndarray, b: np.ndarray) -> np.dtype:
     """PyTorch's result dtype for two tensors' arrays (0-d arrays are weak within a category)."""
     da, db = a.dtype, b.dtype
     if da == db:
         return da
     if (a.ndim == 0) == (b.ndim == 0):
-        # the higher category's dtype wins (int64 with float32 is float32, where NumPy says
-        # float64); within one category, the wider type
-        ca, cb = _CATEGORY.get(da.kind, 2), _CATEGORY.get(db.kind, 2)
-        if ca != cb:
-            return da if ca > cb else db
-        return np.promote_types(da, db)
+        return _promote(da, db)
     strong, weak = (da, db) if b.ndim == 0 else (db, da)
     if _CATEGORY.get(weak.kind, 2) > _CATEGORY.get(strong.kind, 2):
         return weak  # a 0-d tensor of a higher category keeps its dtype

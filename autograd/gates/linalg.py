@@ -11,7 +11,7 @@ import numpy as np
 
 from ..graph import OTHERS, PAIR, Node, gate
 from ..tensor import Tensor, _recorded, _wrap
-from ._common import _t, broadcasts_to, normalize_axis, pair
+from ._common import _t, broadcasts_to, normalize_axis, pair, promoted, result_dtype
 
 
 def matmul(a: Any, b: Any) -> Tensor:
@@ -22,8 +22,11 @@ def matmul(a: Any, b: Any) -> Tensor:
         raise ValueError(
             f"matmul: both operands need at least 1 dimension, got shapes {a.shape} and {b.shape}"
         )
+    ad, bd = a.data, b.data
+    if ad.dtype != bd.dtype:
+        ad, bd = promoted("matmul", a, b)  # (int64 @ float32 is float32, as for every gate)
     try:
-        out = a.data @ b.data  # z_ij = sum_k a_ik b_kj
+        out = ad @ bd  # z_ij = sum_k a_ik b_kj
     except ValueError:
         k_a, k_b = a.shape[-1], b.shape[-2] if b.ndim > 1 else b.shape[0]
         why = f"{k_a} != {k_b}" if k_a != k_b else "batch dimensions do not broadcast"
@@ -104,7 +107,10 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
             f"linear: input of shape {xs} does not match weight of shape {ws} "
             "(expects input (..., in_features) and weight (out_features, in_features))"
         )
-    out = x.data @ weight.data.T  # z = x W^T (+ b)
+    xd, wd = x.data, weight.data
+    if xd.dtype != wd.dtype:
+        xd, wd = promoted("linear", x, weight)  # (PyTorch's promotion, as for matmul)
+    out = xd @ wd.T  # z = x W^T (+ b)
     inputs: tuple = (x, weight)
     if bias is not None:
         bias = bias if isinstance(bias, Tensor) else _wrap(np.asarray(bias, dtype=out.dtype))
@@ -114,8 +120,8 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
             )
         if bias.dtype == out.dtype:
             out += bias.data  # out is a fresh matmul result: add in place
-        else:
-            out = out + bias.data  # mixed dtypes promote, as the composition would
+        else:  # mixed dtypes promote, as the composition would
+            out = out.astype(result_dtype(out, bias.data), copy=False) + bias.data
         inputs = (x, weight, bias)
     if x.requires_grad or weight.requires_grad or (bias is not None and bias.requires_grad):
         return _recorded(LINEAR, out, inputs)

@@ -18,6 +18,7 @@ from ._common import (
     _t,
     as_view,
     broadcast_view,
+    common_dtype,
     dim_arg,
     normalize_axis,
     pair,
@@ -449,8 +450,10 @@ def concatenate(
     if not ts:
         raise ValueError("concatenate: needs at least one tensor")
     (axis,) = normalize_axis(axis, ts[0].ndim, "concatenate")
+    arrays = [t.data for t in ts]
+    dtype = common_dtype(arrays)  # (PyTorch's promotion: int32 with float32 is float32)
     try:
-        out = np.concatenate([t.data for t in ts], axis=axis)  # z = [a | b | ...]
+        out = np.concatenate(arrays, axis=axis, dtype=dtype)  # z = [a | b | ...]
     except ValueError:
         shapes = ", ".join(str(t.shape) for t in ts)
         raise ValueError(
@@ -483,7 +486,8 @@ def stack(tensors: Sequence[Any], axis: int | None = None, *, dim: int | None = 
         raise ValueError("stack: needs at least one tensor")
     (axis,) = normalize_axis(axis, ts[0].ndim + 1, "stack")  # the new axis may come last
     try:
-        out = np.stack([t.data for t in ts], axis=axis)  # z = [a, b, ...] along a new axis
+        arrays = [t.data for t in ts]
+        out = np.stack(arrays, axis=axis, dtype=common_dtype(arrays))  # z = [a, b, ...], new axis
     except ValueError:
         shapes = ", ".join(str(t.shape) for t in ts)
         raise ValueError(f"stack: all tensors must have the same shape, got {shapes}") from None

@@ -249,3 +249,22 @@ def test_float16_normalisation_layers_match_their_float32_result():
         got = f(x)
         assert got.dtype == np.float16
         np.testing.assert_allclose(got.data, f(x32).data, atol=4e-3)
+
+
+def test_cat_stack_matmul_and_linear_promote_like_every_other_gate():
+    i32, f32 = ag.tensor(np.array([1], np.int32)), ag.tensor([1.5])
+    assert ag.cat([i32, f32]).dtype == np.float32  # NumPy would say float64
+    assert ag.stack([ag.tensor(np.array([1])), f32]).dtype == np.float32
+    i16, f16 = ag.tensor(np.array([1], np.int16)), ag.tensor(np.array([1.5], np.float16))
+    assert ag.cat([i16, f16]).dtype == np.float16
+    x = ag.tensor([1.5, 2.0], requires_grad=True)
+    (ag.cat([i32, x]) ** 2).sum().backward()
+    assert x.grad.tolist() == [3.0, 4.0] and x.grad.dtype == np.float32
+    w = ag.ones(1, 1, requires_grad=True)
+    y = ag.tensor(np.ones((2, 1), np.int64)) @ w
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert w.grad.tolist() == [[2.0]]
+    import nn.functional as F
+
+    assert F.linear(ag.tensor(np.ones((2, 3), np.int64)), ag.ones(4, 3)).dtype == np.float32
