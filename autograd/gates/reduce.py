@@ -135,7 +135,14 @@ def mean(
 
         return cast(mean(cast(x, np.float32), axes, keep), np.float16)
     if x.data.dtype.kind in "biu":
-        total = np.add.reduce(x.data, axis=axes, keepdims=keep, dtype=_INT64)
+        d, acc = x.data, _INT64
+        if (
+            d.dtype.itemsize == 8
+            and d.size
+            and (int(d.max()) * n >= 2**63 or int(d.min()) * n < -(2**63))
+        ):
+            d, acc = d.astype(object), object  # an int64 sum could overflow: Python integers
+        total = np.add.reduce(d, axis=axes, keepdims=keep, dtype=acc)
         return _wrap(np.asarray(total / n).astype(DEFAULT_FLOAT))
     return sum(x, axes, keep) * (1.0 / n)
 

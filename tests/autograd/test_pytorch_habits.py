@@ -268,3 +268,14 @@ def test_cat_stack_matmul_and_linear_promote_like_every_other_gate():
     import nn.functional as F
 
     assert F.linear(ag.tensor(np.ones((2, 3), np.int64)), ag.ones(4, 3)).dtype == np.float32
+
+
+def test_integer_mean_is_exact_even_where_the_int64_sum_would_overflow():
+    big = ag.tensor(np.array([2**62, 2**62, 3]))
+    assert big.mean().item() == pytest.approx((2**63 + 3) / 3, rel=1e-7)
+    assert ag.tensor(np.array([[2**62, 2**62], [1, 3]])).mean(1).tolist() == [
+        pytest.approx(2.0**62, rel=1e-7),
+        2.0,
+    ]
+    assert ag.tensor(np.array([1, 2, 4])).mean().item() == pytest.approx(7 / 3)
+    assert ag.tensor([1, 2]).short().dtype == np.int16
