@@ -52,8 +52,9 @@ class Gate:
     shape and casts them to its dtype. Rules are written with Tensor operations, so the same rule
     also runs under ``create_graph``.
 
-    ``reads`` names the inputs whose *values* the rule reads (``ALL``, ``OTHERS``, ``PAIR``, or a
-    tuple of positions: ``()`` for add, reshape, getitem...); an input it reads that is changed in place
+    ``reads`` names the inputs whose *values* the rule reads (``ALL``, ``OTHERS``, ``PAIR``, a
+    tuple of positions: ``()`` for add, reshape, getitem..., or a dict ``{input: the inputs whose
+    gradients need its value}``: ``{0: (1,), 1: (0, 1)}`` for a / b); an input it reads that is changed in place
     after the gate ran makes ``backward`` raise instead of using the new values. ``saves_output``: the rule
     reads the gate's own output (exp, tanh, softmax...), which must not change in place either.
     """
@@ -69,7 +70,7 @@ class Gate:
         rule: str,
         backward: Callable[[Node, Any], tuple],
         *,
-        reads: tuple[int, ...] | str | None = ALL,
+        reads: tuple[int, ...] | dict[int, tuple[int, ...]] | str | None = ALL,
         saves_output: bool = False,
         keeps_shape: bool = False,
         register: bool = True,
@@ -117,7 +118,7 @@ def gate(
     name: str,
     rule: str,
     *,
-    reads: tuple[int, ...] | str | None = ALL,
+    reads: tuple[int, ...] | dict[int, tuple[int, ...]] | str | None = ALL,
     saves_output: bool = False,
     keeps_shape: bool = False,
 ) -> Callable[[Callable], Gate]:
@@ -210,6 +211,8 @@ def reads_input(node: Node, i: int) -> bool:
         return any(edge is not None for j, edge in enumerate(node.next) if j != i)
     if reads is PAIR:  # x for W's gradient, W for x's
         return i < 2 and node.next[1 - i] is not None
+    if type(reads) is dict:  # read when one of the gradients that need it is wanted
+        return any(node.next[j] is not None for j in reads.get(i, ()))
     return i in reads
 
 

@@ -159,7 +159,7 @@ def _mul_arrays(node: Node, g: np.ndarray) -> tuple:
 mul = _binary(MUL, np.multiply, "z = a * b")
 
 
-@gate("div", "a receives g / b; b receives -g * a / b^2")
+@gate("div", "a receives g / b; b receives -g * a / b^2", reads={0: (1,), 1: (0, 1)})
 def DIV(node: Node, g: Tensor) -> tuple:
     a, b = node.inputs
     ra, rb = in_dtype_of(g, a), in_dtype_of(g, b)

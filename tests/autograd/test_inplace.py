@@ -477,3 +477,18 @@ def test_view_refuses_a_layout_that_needs_a_copy_instead_of_returning_one():
     w = k.view(6)
     w[0] = 5.0
     assert k[0, 0].item() == 5.0
+
+
+def test_dividing_by_a_constant_reads_only_the_divisor_so_the_numerator_may_change():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 1
+    y = h / 3.0  # the rule needs 1/3 only: changing h is safe (as in PyTorch)
+    h.add_(1)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [1 / 3, 1 / 3])
+    b = ag.tensor([2.0, 4.0], requires_grad=True)
+    h = x * 1
+    y = h / b  # b's gradient -h / b^2 reads h
+    h.add_(1)
+    with pytest.raises(ModifiedError, match="div: input 0"):
+        y.sum().backward()
