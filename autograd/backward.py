@@ -453,12 +453,6 @@ def _walk(
     result: list[Tensor | None] = []
     for t in capture:
         slot = captured[t.grad_fn if t.grad_fn is not None else t]
-        e = t._extra
-        if slot is not None and t.grad_fn is None and e is not None and e.hooks:
-            # a leaf's hooks see its summed gradient before autograd.grad returns it, as
-            # before it would reach .grad (PyTorch's)
-            hooked = _run_hooks(e.hooks, slot[0], plain, f"a leaf of shape {t.shape}")
-            slot = [hooked, False]
         if slot is None:
             result.append(None)
         elif plain:
@@ -573,9 +567,35 @@ def grad(
     allow_unused: bool = False,
 ) -> tuple[Tensor | None, ...]:
     """Gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated
-    into ``.grad`` (like ``torch.autograd.grad``). When every input is a recorded (non-leaf)
-    tensor, the walk stops at the oldest of them: the nodes below do not run, and keep what
-    they saved."""
+    into ``.grad`` (like ``torch.autograd.grad``); a leaf input's hooks see its gradient first,
+    once however often it is listed. When every input is a recorded (non-leaf) tensor, the walk
+    stops at the oldest of them: the nodes below do not run, and keep what they saved."""
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    result = grad_unhooked(outputs, ins, grad_outputs, retain_graph, create_graph, allow_unused)
+    hooked: dict[int, Tensor] = {}
+    token = enter_grad_mode(create_graph)  # (hooks run in the pass's grad mode)
+    try:
+        for i, (t, g) in enumerate(zip(ins, result)):
+            e = t._extra
+            if g is not None and t.grad_fn is None and e is not None and e.hooks:
+                if id(t) not in hooked:
+                    hooked[id(t)] = _run_hooks(e.hooks, g, False, f"a leaf of shape {t.shape}")
+                result[i] = hooked[id(t)]
+    finally:
+        exit_scope(token)
+    return tuple(result)
+
+
+def grad_unhooked(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+) -> list[Tensor | None]:
+    """:func:`grad` without running the leaves' hooks: what ``checkpoint`` asks of its inner
+    graph, whose leaves' hooks run when the outer pass delivers their gradients."""
     outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     if grad_outputs is None or isinstance(grad_outputs, Tensor):
@@ -598,4 +618,4 @@ def grad(
                 f"grad: input {i} (shape {t.shape}) was not used to compute the outputs; "
                 "pass allow_unused=True to get None for it"
             )
-    return tuple(result)
+    return result

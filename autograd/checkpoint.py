@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .backward import grad
+from .backward import grad_unhooked
 from .function import Function, FunctionCtx
 from .graph import Node, enable_grad, is_grad_enabled, next_seq
 from .random import default_generator
@@ -142,7 +142,7 @@ class _Checkpoint(Function):
         wanted += [stand_in.get(id(t), t) for t in outside]
         pairs = [(o, g) for o, g in zip(outs, grad_outputs) if o.requires_grad]
         found = iter(
-            grad([o for o, _ in pairs], wanted, [g for _, g in pairs], allow_unused=True)
+            grad_unhooked([o for o, _ in pairs], wanted, [g for _, g in pairs], allow_unused=True)
             if pairs and wanted
             else [None] * len(wanted)
         )

@@ -32,6 +32,11 @@ def _reads(gate) -> str:
         return "0 and 1, each for the other"
     if gate.reads is None:
         return "all"
+    if isinstance(gate.reads, dict):  # input -> the inputs whose gradients read it
+        return "; ".join(
+            f"{i} for " + " and ".join(f"{j}'s" for j in js) + " gradient"
+            for i, js in gate.reads.items()
+        )
     return ", ".join(str(i) for i in gate.reads) if gate.reads else "none"
 
 

@@ -21,7 +21,7 @@ from .elementwise import abs, clip, half_in_float32, sqrt, where
 from .linalg import matmul
 from .reduce import amax
 from .reduce import sum as _sum
-from .shape import broadcast_to, swapaxes, unsqueeze
+from .shape import expand_to, swapaxes, unsqueeze
 
 
 def _check_float(op: str, *xs: Tensor) -> None:
@@ -75,7 +75,7 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Tens
     if not -len(shape) <= dim < max(len(shape), 1):
         raise IndexError(f"{op}: dim {dim} is out of range for shape {shape}")
     # broadcast first, as PyTorch does: a vector stretched along dim has the stretched norm
-    x1, x2 = broadcast_to(x1, shape), broadcast_to(x2, shape)
+    x1, x2 = expand_to(x1, shape), expand_to(x2, shape)
     n1 = clip(_norm(x1, 2, dim, True), eps)
     n2 = clip(_norm(x2, 2, dim, True), eps)
     return _sum((x1 / n1) * (x2 / n2), dim)  # cos = <x1/|x1|, x2/|x2|>

@@ -96,16 +96,17 @@ def half_in_float32(fn: Callable[..., Any]) -> Callable[..., Any]:
             return tuple(back(v) for v in r)
         return cast(r, _FLOAT16) if isinstance(r, Tensor) and r.data.dtype == _FLOAT32 else r
 
+    def up(a: Any) -> Any:
+        return cast(a, _FLOAT32) if isinstance(a, Tensor) and a.data.dtype == _FLOAT16 else a
+
     @functools.wraps(fn)
     def in_float32(*args: Any, **kwargs: Any) -> Any:
-        floats = [a.data.dtype for a in args if isinstance(a, Tensor) and a.data.dtype.kind == "f"]
-        if not floats or any(d != _FLOAT16 for d in floats):
-            return fn(*args, **kwargs)
-        args = tuple(
-            cast(a, _FLOAT32) if isinstance(a, Tensor) and a.data.dtype == _FLOAT16 else a
-            for a in args
-        )
-        return back(fn(*args, **kwargs))
+        tensors = [a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)]
+        floats = [t.data.dtype for t in tensors if t.data.dtype.kind == "f"]
+        if not floats or any(d != _FLOAT16 for d in floats) or kwargs.get("dtype") is not None:
+            return fn(*args, **kwargs)  # (a dtype= asked for decides the result's dtype)
+        args = tuple(up(a) for a in args)
+        return back(fn(*args, **{k: up(v) for k, v in kwargs.items()}))
 
     return in_float32
 

@@ -20,6 +20,7 @@ from ..graph import Node, gate
 from ..tensor import Tensor, _wrap
 from ._common import _t, along_axis, broadcasts_to, dim_arg, normalize_axis, pair, record
 from .reduce import ValuesIndices
+from .shape import expand_to
 
 # --- checking arguments ------------------------------------------------------------------------
 
@@ -269,7 +270,7 @@ def take_along_dim(x: Any, indices: Any, dim: int | None = None) -> Tensor:
                 f"take_along_dim: input shape {x.shape} and indices shape {idx.shape} do not "
                 f"broadcast outside dimension {d}"
             ) from None
-        x = x.broadcast_to(tuple(x.shape[a] if a == d else n for a, n in enumerate(lead)))
+        x = expand_to(x, tuple(x.shape[a] if a == d else n for a, n in enumerate(lead)))
         idx = np.broadcast_to(idx, tuple(idx.shape[a] if a == d else n for a, n in enumerate(lead)))
     size = x.shape[d] if x.ndim else 1
     if idx.size and (idx.min() < -size or idx.max() >= size):
@@ -315,7 +316,7 @@ def masked_select(x: Any, mask: Any) -> Tensor:
             f"masked_select: mask of shape {m.shape} and input of shape {x.shape} do not "
             "broadcast together"
         ) from None
-    return x.broadcast_to(shape)[np.broadcast_to(m, shape)]
+    return expand_to(x, shape)[np.broadcast_to(m, shape)]
 
 
 def index_put_at(x: Any, indices: Any, values: Any, accumulate: bool = False) -> Tensor:

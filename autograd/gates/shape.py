@@ -231,6 +231,12 @@ def broadcast_to(x: Any, shape: Any) -> Tensor:
     return _view_result(BROADCAST, out, x, shape)
 
 
+def expand_to(x: Tensor, shape: tuple) -> Tensor:
+    """``broadcast_to``, or ``x`` itself when it has the shape already: what a composition wants
+    (the user-facing call makes a new view even then, as PyTorch's)."""
+    return x if x.shape == tuple(shape) else broadcast_to(x, shape)
+
+
 @gate(
     "broadcast_to",
     "sums: each input element receives the sum of the gradients of its copies",

@@ -492,3 +492,16 @@ def test_dividing_by_a_constant_reads_only_the_divisor_so_the_numerator_may_chan
     h.add_(1)
     with pytest.raises(ModifiedError, match="div: input 0"):
         y.sum().backward()
+
+
+def test_checkpoint_and_a_repeated_input_run_a_leaf_hook_once():
+    calls = []
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    w.register_hook(lambda g: (calls.append(1), g * 2)[1])
+    ag.checkpoint(lambda a: a * w, ag.tensor([3.0, 4.0], requires_grad=True)).sum().backward()
+    assert w.grad.tolist() == [6.0, 8.0] and len(calls) == 1
+    calls.clear()
+    v = ag.tensor([1.0, 2.0], requires_grad=True)
+    v.register_hook(lambda g: (calls.append(1), g * 2)[1])
+    assert [g.tolist() for g in ag.grad((v * 3).sum(), [v, v])] == [[6.0, 6.0]] * 2
+    assert len(calls) == 1

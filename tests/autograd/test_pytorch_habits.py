@@ -279,3 +279,12 @@ def test_integer_mean_is_exact_even_where_the_int64_sum_would_overflow():
     ]
     assert ag.tensor(np.array([1, 2, 4])).mean().item() == pytest.approx(7 / 3)
     assert ag.tensor([1, 2]).short().dtype == np.int16
+
+
+def test_float16_in_float32_respects_a_dtype_asked_for_and_keyword_tensors():
+    ones = ag.tensor(np.ones(3000, np.float16))
+    assert ones.cumsum(0, dtype=np.float32).dtype == np.float32
+    assert ones.cumsum(0, dtype=np.float32)[-1].item() == 3000.0
+    big = ag.tensor(np.full((2, 300), 100, np.float16))  # sums of squares overflow float16
+    assert ag.cosine_similarity(big, x2=big).tolist() == [1.0, 1.0]
+    assert ag.cosine_similarity(x1=big, x2=big).tolist() == [1.0, 1.0]
