@@ -114,6 +114,8 @@ from .gates.reduce import (
     max,
     mean,
     min,
+    nanmean,
+    nansum,
     norm,
     prod,
     std,
@@ -499,6 +501,8 @@ T.where = _where  # type: ignore[attr-defined]
 
 T.sum = sum  # type: ignore[attr-defined]
 T.mean = mean  # type: ignore[attr-defined]
+T.nansum = nansum  # type: ignore[attr-defined]
+T.nanmean = nanmean  # type: ignore[attr-defined]
 T.var = var  # type: ignore[attr-defined]
 T.std = std  # type: ignore[attr-defined]
 T.max = max  # type: ignore[attr-defined]  # x.max() a Tensor; x.max(dim) (values, indices)

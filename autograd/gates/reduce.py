@@ -147,6 +147,36 @@ def mean(
     return sum(x, axes, keep) * (1.0 / n)
 
 
+def nansum(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
+) -> Tensor:
+    """:func:`sum` with NaN counted as 0 (PyTorch's ``nansum``): a ``where`` then a sum, so a NaN
+    position receives no gradient."""
+    from .elementwise import where
+
+    x = _t(x)
+    if x.data.dtype.kind == "f":
+        x = where(Tensor(np.isnan(x.data)), 0.0, x)
+    return sum(x, axis, keepdims, dim=dim, keepdim=keepdim)
+
+
+def nanmean(
+    x: Any, axis: Any = None, keepdims: bool = False, *, dim: Any = None, keepdim: bool = False
+) -> Tensor:
+    """:func:`mean` of the values that are not NaN (PyTorch's ``nanmean``): their sum over their
+    count, NaN where a slice has none."""
+    x = _t(x)
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"nanmean: expects a floating-point tensor, got {x.dtype}")
+    axes = _reduced_axes(dim_arg(axis, dim, "nanmean"), x.ndim, "nanmean")
+    keep = keepdims or keepdim
+    from .elementwise import where
+
+    count = np.add.reduce(~np.isnan(x.data), axis=axes, keepdims=keep)
+    average = nansum(x, axes, keep) / Tensor(np.maximum(count, 1).astype(x.data.dtype))
+    return where(Tensor(count == 0), np.nan, average)  # (no 0 / 0, forward or backward)
+
+
 def _correction(correction: Any, ddof: Any, unbiased: Any, op: str) -> float:
     """PyTorch's ``correction`` (default 1: the unbiased estimate), NumPy's ``ddof`` or the older
     ``unbiased`` flag: one of them."""

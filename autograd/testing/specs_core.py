@@ -273,6 +273,8 @@ register("getitem", lambda x, **kw: ag.max(x, **kw).values, _dim_inputs(), name=
 register("getitem", lambda x, **kw: x.min(**kw).values, _dim_inputs(), name="min-dim")
 register("logsumexp", ag.logsumexp, _reduce_inputs(), name="logsumexp-axis")
 register("sum", ag.mean, _reduce_inputs(), name="mean-axis")
+register("sum", ag.nansum, _reduce_inputs(), name="nansum-axis")
+register("sum", ag.nanmean, _reduce_inputs(), name="nanmean-axis")
 
 
 @st.composite

@@ -288,3 +288,16 @@ def test_float16_in_float32_respects_a_dtype_asked_for_and_keyword_tensors():
     big = ag.tensor(np.full((2, 300), 100, np.float16))  # sums of squares overflow float16
     assert ag.cosine_similarity(big, x2=big).tolist() == [1.0, 1.0]
     assert ag.cosine_similarity(x1=big, x2=big).tolist() == [1.0, 1.0]
+
+
+def test_nansum_and_nanmean_skip_nan_and_send_it_no_gradient():
+    x = ag.tensor(np.array([[1.0, np.nan, 3.0], [np.nan] * 3]), requires_grad=True)
+    assert x.nansum().item() == 4.0
+    assert x.nansum(dim=1, keepdim=True).tolist() == [[4.0], [0.0]]
+    means = x.nanmean(1)
+    assert means[0].item() == 2.0 and np.isnan(means[1].item())  # a slice of NaN only: NaN
+    (x.nansum() + means[0]).backward()
+    assert x.grad.tolist() == [[1.5, 0.0, 1.5], [0.0, 0.0, 0.0]]
+    assert ag.tensor([1, 2]).nansum().dtype == np.int64
+    with pytest.raises(TypeError, match="nanmean: expects a floating-point tensor"):
+        ag.tensor([1, 2]).nanmean()
