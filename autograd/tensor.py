@@ -317,6 +317,22 @@ class Tensor:
             dim: Any = None,
             keepdim: builtins.bool = False,
         ) -> Tensor: ...  # noqa: E501
+        def nansum(
+            self,
+            axis: Any = None,
+            keepdims: builtins.bool = False,
+            *,
+            dim: Any = None,
+            keepdim: builtins.bool = False,
+        ) -> Tensor: ...  # noqa: E501
+        def nanmean(
+            self,
+            axis: Any = None,
+            keepdims: builtins.bool = False,
+            *,
+            dim: Any = None,
+            keepdim: builtins.bool = False,
+        ) -> Tensor: ...  # noqa: E501
         def var(
             self,
             axis: Any = None,
