@@ -349,7 +349,7 @@ def index_put_at(x: Any, indices: Any, values: Any, accumulate: bool = False) ->
         return index_put(x, values, index)
     try:
         selected = x.data[index].shape
-        values = values.broadcast_to(selected) if values.shape != selected else values
+        values = expand_to(values, selected)
     except (IndexError, ValueError) as err:
         raise type(err)(
             f"index_put: {err} (target shape {x.shape}, values shape {values.shape})"
